@@ -1,0 +1,225 @@
+"""SQL repositories for reps, teams, accounts, contacts, leads, activities and signals.
+
+Deals (with the as-of facts query) live in `storage.deals`; actions, model versions and the
+audit log in `storage.records`. Repositories flush so ids are known; they never commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlmodel import Session, SQLModel, col, select
+
+from core.facts import LeadFacts
+from core.model import Account, Activity, Contact, Lead, LeadStatus, Rep, Signal, Team
+from storage import convert
+from storage.tables import (
+    AccountRow,
+    ActivityRow,
+    ContactRow,
+    LeadRow,
+    RepRow,
+    SignalRow,
+    TeamRow,
+)
+
+V = TypeVar("V")
+R = TypeVar("R", bound=SQLModel)
+
+_OPEN_LEAD_STATUSES = (LeadStatus.NEW.value, LeadStatus.WORKING.value)
+
+
+class _RowRepository(Generic[V, R]):
+    row_type: type[R]
+    to_value: Callable[[Any], V]
+    to_row: Callable[[V], dict[str, Any]]
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, value: V) -> V:
+        values = type(self).to_row(value)
+        values.pop("id", None)
+        row = self.row_type(**values)
+        self.session.add(row)
+        self.session.flush()
+        return type(self).to_value(row)
+
+    def get(self, value_id: int) -> V | None:
+        row = self.session.get(self.row_type, value_id)
+        return type(self).to_value(row) if row is not None else None
+
+    def update(self, value: V) -> V:
+        row_id = getattr(value, "id")
+        row = self.session.get(self.row_type, row_id)
+        if row is None:
+            raise LookupError(f"{self.row_type.__name__} {row_id} does not exist")
+        for name, item in type(self).to_row(value).items():
+            setattr(row, name, item)
+        self.session.flush()
+        return type(self).to_value(row)
+
+    def _first(self, **criteria: Any) -> V | None:
+        for name, wanted in criteria.items():
+            if wanted is None:
+                continue
+            row = self.session.exec(
+                select(self.row_type).where(getattr(self.row_type, name) == wanted).limit(1)
+            ).first()
+            if row is not None:
+                return type(self).to_value(row)
+        return None
+
+    def _all(self, *conditions: Any) -> list[V]:
+        rows = self.session.exec(select(self.row_type).where(*conditions).order_by("id"))
+        return [type(self).to_value(row) for row in rows]
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+
+
+class SqlRepRepository(_RowRepository[Rep, RepRow]):
+    row_type = RepRow
+    to_value = staticmethod(convert.rep_from_row)
+    to_row = staticmethod(convert.rep_to_row)
+
+    def by_email(self, email: str) -> Rep | None:
+        return self._first(email=email.strip().lower())
+
+    def by_slack_user(self, slack_user_id: str) -> Rep | None:
+        return self._first(slack_user_id=slack_user_id)
+
+    def list(self, *, active_only: bool = True) -> list[Rep]:
+        return self._all(RepRow.active == True) if active_only else self._all()  # noqa: E712
+
+
+class SqlTeamRepository(_RowRepository[Team, TeamRow]):
+    row_type = TeamRow
+    to_value = staticmethod(convert.team_from_row)
+    to_row = staticmethod(_as_dict)
+
+    def list(self) -> list[Team]:
+        return self._all()
+
+
+class SqlAccountRepository(_RowRepository[Account, AccountRow]):
+    row_type = AccountRow
+    to_value = staticmethod(convert.account_from_row)
+    to_row = staticmethod(convert.account_to_row)
+
+    def find(
+        self, *, external_id: str | None = None, domain: str | None = None, name: str | None = None
+    ) -> Account | None:
+        key = convert.name_key(name) if name else None
+        return self._first(external_id=external_id, domain=domain, name_key=key)
+
+    def list(self) -> list[Account]:
+        return self._all()
+
+    def by_ids(self, ids: Iterable[int]) -> dict[int, Account]:
+        wanted = sorted(set(ids))
+        found: dict[int, Account] = {}
+        for start in range(0, len(wanted), 5000):
+            chunk = wanted[start : start + 5000]
+            for row in self.session.exec(select(AccountRow).where(col(AccountRow.id).in_(chunk))):
+                found[row.id] = convert.account_from_row(row)  # type: ignore[index]
+        return found
+
+
+class SqlContactRepository(_RowRepository[Contact, ContactRow]):
+    row_type = ContactRow
+    to_value = staticmethod(convert.contact_from_row)
+    to_row = staticmethod(convert.contact_to_row)
+
+    def find(self, *, external_id: str | None = None, email: str | None = None) -> Contact | None:
+        return self._first(external_id=external_id, email=email)
+
+    def list(self) -> list[Contact]:
+        return self._all()
+
+
+class SqlLeadRepository(_RowRepository[Lead, LeadRow]):
+    row_type = LeadRow
+    to_value = staticmethod(convert.lead_from_row)
+    to_row = staticmethod(convert.lead_to_row)
+
+    def find(self, *, external_id: str | None = None, email: str | None = None) -> Lead | None:
+        return self._first(external_id=external_id, email=email)
+
+    def list_open(self, *, owner_ids: Sequence[int] | None = None) -> list[Lead]:
+        conditions: list[Any] = [col(LeadRow.status).in_(_OPEN_LEAD_STATUSES)]
+        if owner_ids is not None:
+            conditions.append(col(LeadRow.owner_id).in_(list(owner_ids)))
+        return self._all(*conditions)
+
+    def list_closed(self) -> list[Lead]:
+        return self._all(~col(LeadRow.status).in_(_OPEN_LEAD_STATUSES))
+
+    def open_facts(self, *, owner_ids: Sequence[int] | None, at: datetime) -> list[LeadFacts]:
+        leads = [lead for lead in self.list_open(owner_ids=owner_ids) if lead.created_at <= at]
+        ids = [lead.id for lead in leads if lead.id is not None]
+        signals = _group(SqlSignalRepository(self.session).for_leads(ids), "lead_id")
+        touches = _group(SqlActivityRepository(self.session).for_leads(ids), "lead_id")
+        return [_lead_facts(lead, signals.get(lead.id, []), touches.get(lead.id, []), at) for lead in leads]
+
+
+def _group(items: Iterable[Any], key: str) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = {}
+    for item in items:
+        grouped.setdefault(getattr(item, key), []).append(item)
+    return grouped
+
+
+def _lead_facts(lead: Lead, signals: list[Signal], touches: list[Activity], at: datetime) -> LeadFacts:
+    seen = [s for s in signals if s.occurred_at <= at]
+    recent = [s for s in seen if (at - s.occurred_at).total_seconds() <= 7 * 86400]
+    return LeadFacts(
+        lead=lead,
+        as_of=at,
+        signals_7d=len(recent),
+        signals_total=len(seen),
+        signal_weight_7d=sum(s.weight for s in recent),
+        last_signal_at=max((s.occurred_at for s in seen), default=None),
+        touches_total=sum(1 for t in touches if t.occurred_at <= at),
+    )
+
+
+def _in_chunks(
+    session: Session, row_type: Any, column: Any, ids: Iterable[int] | None, to_value: Callable[[Any], V]
+) -> list[V]:
+    if ids is None:
+        return [to_value(r) for r in session.exec(select(row_type).where(column != None))]  # noqa: E711
+    wanted = sorted(set(ids))
+    found: list[V] = []
+    for start in range(0, len(wanted), 5000):
+        chunk = wanted[start : start + 5000]
+        found.extend(to_value(r) for r in session.exec(select(row_type).where(column.in_(chunk))))
+    return found
+
+
+class SqlActivityRepository(_RowRepository[Activity, ActivityRow]):
+    row_type = ActivityRow
+    to_value = staticmethod(convert.activity_from_row)
+    to_row = staticmethod(convert.activity_to_row)
+
+    def find(self, *, external_id: str) -> Activity | None:
+        return self._first(external_id=external_id)
+
+    def for_deals(self, deal_ids: Iterable[int] | None = None) -> list[Activity]:
+        return _in_chunks(self.session, ActivityRow, col(ActivityRow.deal_id), deal_ids, self.to_value)
+
+    def for_leads(self, lead_ids: Iterable[int] | None = None) -> list[Activity]:
+        return _in_chunks(self.session, ActivityRow, col(ActivityRow.lead_id), lead_ids, self.to_value)
+
+
+class SqlSignalRepository(_RowRepository[Signal, SignalRow]):
+    row_type = SignalRow
+    to_value = staticmethod(convert.signal_from_row)
+    to_row = staticmethod(_as_dict)
+
+    def for_leads(self, lead_ids: Iterable[int] | None = None) -> list[Signal]:
+        return _in_chunks(self.session, SignalRow, col(SignalRow.lead_id), lead_ids, self.to_value)

@@ -1,0 +1,216 @@
+"""The SQLModel tables. Rows stay inside storage/; repositories hand out core values."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def _when(*, index: bool = False, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class TeamRow(SQLModel, table=True):
+    __tablename__ = "team"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    alert_channel: str | None = None
+    hot_lead_sla_minutes: int = 5
+    escalation_minutes: int = 15
+
+
+class RepRow(SQLModel, table=True):
+    __tablename__ = "rep"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)
+    name: str
+    time_zone: str = "UTC"
+    role: str = "rep"
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    manager_id: int | None = Field(default=None, foreign_key="rep.id")
+    working_days: str = "0,1,2,3,4"
+    work_start: str = "08:00"
+    work_end: str = "18:00"
+    holidays: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    territories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    segments: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    daily_capacity: int = 20
+    weekly_capacity: int = 80
+    out_of_office_until: datetime | None = _when()
+    slack_user_id: str | None = Field(default=None, index=True)
+    teams_user_id: str | None = Field(default=None, index=True)
+    active: bool = True
+
+
+class AccountRow(SQLModel, table=True):
+    __tablename__ = "account"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    name_key: str = Field(index=True)
+    external_id: str | None = Field(default=None, unique=True)
+    domain: str | None = Field(default=None, index=True)
+    industry: str | None = None
+    employees: int | None = None
+    region: str | None = None
+    owner_id: int | None = Field(default=None, foreign_key="rep.id")
+    attributes: dict[str, str] = _json()
+
+
+class ContactRow(SQLModel, table=True):
+    __tablename__ = "contact"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    external_id: str | None = Field(default=None, unique=True)
+    email: str | None = Field(default=None, index=True)
+    phone: str | None = None
+    title: str | None = None
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    attributes: dict[str, str] = _json()
+
+
+class LeadRow(SQLModel, table=True):
+    __tablename__ = "lead"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    external_id: str | None = Field(default=None, unique=True)
+    email: str | None = Field(default=None, index=True)
+    company: str | None = None
+    domain: str | None = Field(default=None, index=True)
+    phone: str | None = None
+    source: str | None = None
+    status: str = Field(default="new", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="rep.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+    score: float | None = None
+    assigned_at: datetime | None = _when()
+    first_touch_at: datetime | None = _when()
+    first_touch_due: datetime | None = _when()
+    converted_at: datetime | None = _when()
+    attributes: dict[str, str] = _json()
+
+
+class DealRow(SQLModel, table=True):
+    __tablename__ = "deal"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    name_key: str = Field(index=True)
+    stage: str
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    external_id: str | None = Field(default=None, unique=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    owner_id: int | None = Field(default=None, foreign_key="rep.id", index=True)
+    amount: float | None = None
+    currency: str = "USD"
+    stage_entered_at: datetime | None = _when()
+    expected_close: date | None = None
+    status: str = Field(default="open", index=True)
+    closed_at: datetime | None = _when()
+    next_action_text: str | None = None
+    next_action_due: date | None = None
+    next_action_owner_id: int | None = Field(default=None, foreign_key="rep.id")
+    source: str | None = None
+    attributes: dict[str, str] = _json()
+
+
+class StageChangeRow(SQLModel, table=True):
+    __tablename__ = "stage_change"
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id", index=True)
+    from_stage: str | None = None
+    to_stage: str
+    changed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class ActivityRow(SQLModel, table=True):
+    __tablename__ = "activity"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    deal_id: int | None = Field(default=None, foreign_key="deal.id", index=True)
+    lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
+    rep_id: int | None = Field(default=None, foreign_key="rep.id")
+    summary: str = ""
+    outcome: str | None = None
+    surface: str = "import"
+    external_id: str | None = Field(default=None, unique=True)
+
+
+class SignalRow(SQLModel, table=True):
+    __tablename__ = "signal"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    weight: float = 1.0
+    lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    deal_id: int | None = Field(default=None, foreign_key="deal.id", index=True)
+    detail: str = ""
+
+
+class ActionRow(SQLModel, table=True):
+    __tablename__ = "action"
+    id: str = Field(primary_key=True)
+    rep_id: int = Field(foreign_key="rep.id", index=True)
+    kind: str
+    subject_type: str
+    subject_id: int
+    title: str
+    score: float
+    reason: str
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = "shown"
+    status_at: datetime | None = _when()
+    snoozed_until: datetime | None = _when()
+
+
+class ModelVersionRow(SQLModel, table=True):
+    __tablename__ = "model_version"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    trained_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    metrics: dict[str, Any] = _json()
+    blob: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class AuditLogRow(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str
+    action: str
+    subject: str
+    before: Any = Field(default=None, sa_column=Column(JSON))
+    after: Any = Field(default=None, sa_column=Column(JSON))
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class IdempotencyKeyRow(SQLModel, table=True):
+    __tablename__ = "idempotency_key"
+    key: str = Field(primary_key=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class OutboxRow(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("key", name="uq_outbox_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str
+    platform: str
+    target: str
+    payload: dict[str, Any] = _json()
+    status: str = Field(default="pending", index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _when(index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    sent_at: datetime | None = _when()
+    last_error: str | None = None

@@ -1,0 +1,72 @@
+"""The SQL unit of work: one session, one transaction, the repositories on top."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from storage.deals import SqlDealRepository
+from storage.records import SqlActionRepository, SqlAuditLog, SqlModelVersionRepository
+from storage.repositories import (
+    SqlAccountRepository,
+    SqlActivityRepository,
+    SqlContactRepository,
+    SqlLeadRepository,
+    SqlRepRepository,
+    SqlSignalRepository,
+    SqlTeamRepository,
+)
+
+
+class SqlUnitOfWork:
+    """Use as `with SqlUnitOfWork(engine) as uow: ...; uow.commit()`; leaving without commit rolls back."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __enter__(self) -> Self:
+        self.session = Session(self.engine, expire_on_commit=False)
+        self.reps = SqlRepRepository(self.session)
+        self.teams = SqlTeamRepository(self.session)
+        self.accounts = SqlAccountRepository(self.session)
+        self.contacts = SqlContactRepository(self.session)
+        self.deals = SqlDealRepository(self.session)
+        self.leads = SqlLeadRepository(self.session)
+        self.activities = SqlActivityRepository(self.session)
+        self.signals = SqlSignalRepository(self.session)
+        self.actions = SqlActionRepository(self.session)
+        self.model_versions = SqlModelVersionRepository(self.session)
+        self.audit = SqlAuditLog(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def unit_of_work_factory(engine: Engine) -> "UnitOfWorkFactory":
+    return UnitOfWorkFactory(engine)
+
+
+class UnitOfWorkFactory:
+    """Callable that opens a fresh unit of work on the same engine; handlers receive this."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
