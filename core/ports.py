@@ -10,10 +10,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, TypeVar
 
 from core.facts import DealFacts, LeadFacts
+from core.history import DealExample, LeadExample
+from core.ranking import DealOutlook, LeadOutlook
 from core.model import (
     Account,
     Action,
@@ -27,6 +30,7 @@ from core.model import (
     StageChange,
     Team,
 )
+from core.norms import StageNorms
 
 
 class Clock(Protocol):
@@ -143,3 +147,61 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+
+class Forecaster(Protocol):
+    """Win probability, expected days and conversion odds for the ranking, from the current models."""
+
+    def deal_outlooks(self, facts: Sequence[DealFacts]) -> dict[int, DealOutlook]: ...
+    def lead_outlooks(self, facts: Sequence[LeadFacts]) -> dict[int, LeadOutlook]: ...
+    def quiet_after_days(self) -> dict[str, float]:
+        """Days without a touch after which a deal in each stage counts as gone quiet."""
+        ...
+    def explain_deal(self, facts: DealFacts, top: int = 3) -> list[str]: ...
+
+
+# --- Learned probabilities (win probability for deals, conversion for leads) -------------------
+
+FactsT_contra = TypeVar("FactsT_contra", contravariant=True)
+
+
+class ProbabilityModel(Protocol[FactsT_contra]):
+    """p(win) for deal facts or p(convert) for lead facts, with the reasons in words."""
+
+    kind: str
+
+    def predict(self, facts: Sequence[FactsT_contra]) -> list[float]: ...
+    def explain(self, facts: FactsT_contra, top: int = 3) -> list[str]: ...
+    def to_bytes(self) -> bytes: ...
+
+
+class DealProbabilityModel(ProbabilityModel[DealFacts], Protocol):
+    """A deal model also carries the stage norms it was trained with (for expected days)."""
+
+    norms: StageNorms
+
+
+@dataclass(frozen=True, slots=True)
+class TrainedModel:
+    """What a trainer hands back: the model, and metrics for the model-version record."""
+
+    kind: str
+    model: ProbabilityModel[Any]
+    metrics: dict[str, Any]
+
+
+class ModelTrainer(Protocol):
+    """Fits a model from leak-free examples (see core.history); falls back to base rates when thin."""
+
+    def train_deals(
+        self, examples: Sequence[DealExample], norms: StageNorms, open_facts: Sequence[DealFacts]
+    ) -> TrainedModel: ...
+    def train_leads(
+        self, examples: Sequence[LeadExample], open_facts: Sequence[LeadFacts]
+    ) -> TrainedModel: ...
+
+
+class ModelLoader(Protocol):
+    """Turns a stored model blob back into a model (learned or base-rate)."""
+
+    def __call__(self, blob: bytes) -> ProbabilityModel[Any]: ...

@@ -1,0 +1,41 @@
+"""The FastAPI application. Everything is built inside `create_app`; nothing at import time."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from bot.services import Services, build_services
+from bot.settings import Settings
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    """The app for `settings`; pass `services` to share an engine with the caller (tests, demo)."""
+    app = FastAPI(title="dealbot", version="0.1.0", docs_url="/docs", redoc_url=None)
+    app.state.settings = settings
+    app.state.services = services or build_services(settings)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz(services: ServicesDep) -> JSONResponse:
+        """Liveness and database reachability, for load balancers and `dealbot serve` checks."""
+        body: dict[str, Any] = {"status": "ok", "database": "ok"}
+        try:
+            with services.engine.connect() as conn:
+                conn.execute(text("select 1"))
+        except Exception:  # the database is down or unreachable: say so, do not raise
+            body.update(status="degraded", database="unreachable")
+            return JSONResponse(body, status_code=503)
+        return JSONResponse(body)
+
+    return app

@@ -1,0 +1,73 @@
+"""Settings from the environment (and `.env`), validated once at start-up.
+
+Every variable is listed in `.env.example`. Secrets are `SecretStr`, so they never show up in a
+repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "xxx", "todo"}
+DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message names the variable and what to do."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DEALBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    mode: Literal["production", "demo", "development"] = "production"
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL, validation_alias=AliasChoices("DATABASE_URL", "DEALBOT_DATABASE_URL")
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    digest_hour: int = Field(8, ge=0, le=23)
+    action_list_size: int = Field(10, ge=1, le=50)
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "DEALBOT_SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "DEALBOT_SLACK_SIGNING_SECRET")
+    )
+    webhook_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _secrets_make_sense(self) -> Settings:
+        if self.slack_bot_token is not None and self.slack_signing_secret is None:
+            raise ValueError(
+                "SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not: "
+                "set the signing secret from your Slack app's Basic Information page"
+            )
+        if self.mode != "demo":
+            for name in ("slack_signing_secret", "webhook_secret"):
+                secret = getattr(self, name)
+                if secret is not None and secret.get_secret_value().strip().lower() in PLACEHOLDERS:
+                    raise ValueError(
+                        f"DEALBOT_{name.upper()} holds a placeholder value; "
+                        "set a real secret (placeholders are accepted only with DEALBOT_MODE=demo)"
+                    )
+        return self
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings; a bad value becomes one `SettingsError` line naming it."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = []
+        for issue in error.errors():
+            where = ".".join(str(p) for p in issue.get("loc", ())) or "settings"
+            message = issue.get("msg", "invalid").removeprefix("Value error, ")
+            name = f"DEALBOT_{where.upper()}" if where != "settings" else "settings"
+            problems.append(message if where == "settings" else f"{name}: {message}")
+        raise SettingsError("; ".join(problems)) from None

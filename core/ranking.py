@@ -1,0 +1,192 @@
+"""The ranked action list: what a rep should do now, best first, each with its reason.
+
+Score = amount x p(win) / expected days to close (pipeline velocity: value per day of waiting),
+raised by urgency: an overdue next step, a deal gone quiet against its stage's norm, a fresh
+buying signal, a lead whose first-touch clock is running out. Ties break on the subject so the
+same inputs always give the same order.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from core.facts import DealFacts, LeadFacts
+from core.model import Action, ActionKind
+from core.money import format_amount, format_days
+
+QUIET_FLOOR_DAYS = 7.0
+FRESH_SIGNAL_DAYS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class DealOutlook:
+    """The model's view of one open deal: win probability and expected days to close."""
+
+    p_win: float
+    expected_days: float
+
+
+@dataclass(frozen=True, slots=True)
+class LeadOutlook:
+    """A lead's conversion probability and what a converted lead is typically worth."""
+
+    p_convert: float
+    typical_value: float
+    typical_days: float
+
+
+@dataclass(frozen=True, slots=True)
+class Urgency:
+    multiplier: float
+    kind: ActionKind
+    note: str | None
+
+
+def expected_value(amount: float | None, p_win: float, expected_days: float) -> float:
+    """Pipeline velocity of one deal: amount x p(win) / expected days (at least one day)."""
+    return (amount or 0.0) * p_win / max(1.0, expected_days)
+
+
+def deal_urgency(facts: DealFacts, *, quiet_after_days: float) -> Urgency:
+    """How much sooner than its value alone a deal needs attention, and why."""
+    today = facts.as_of.date()
+    multiplier, kind, notes = 1.0, ActionKind.FOLLOW_UP, []
+    nxt = facts.deal.next_action
+    if nxt is not None and nxt.due is not None and nxt.due < today:
+        late = (today - nxt.due).days
+        multiplier *= 1.5 + min(late, 10) * 0.1
+        kind = ActionKind.OVERDUE_NEXT_STEP
+        notes.append(f"next step {late} day{'s' if late != 1 else ''} overdue")
+    quiet = facts.days_since_touch if facts.last_touch_at else facts.age_days
+    threshold = max(QUIET_FLOOR_DAYS, quiet_after_days)
+    if quiet is not None and quiet > threshold:
+        multiplier *= 1.3
+        if kind is ActionKind.FOLLOW_UP:
+            kind = ActionKind.GONE_QUIET
+        notes.append(f"no touch for {round(quiet)} days (norm {round(threshold)})")
+    if facts.last_signal_at is not None:
+        since = (facts.as_of - facts.last_signal_at).total_seconds() / 86400
+        if since <= FRESH_SIGNAL_DAYS:
+            multiplier *= 1.5
+            n = facts.signals_7d
+            notes.append(f"{n} buying signal{'s' if n != 1 else ''} this week")
+    return Urgency(multiplier, kind, "; ".join(notes) or None)
+
+
+def lead_urgency(facts: LeadFacts) -> Urgency:
+    """A lead waiting for its first touch gets louder as its response clock runs out."""
+    due = facts.lead.first_touch_due
+    if due is None:
+        return Urgency(1.5, ActionKind.FIRST_TOUCH, "waiting for a first touch")
+    minutes = (due - facts.as_of).total_seconds() / 60
+    if minutes < 0:
+        return Urgency(4.0, ActionKind.FIRST_TOUCH, f"first touch {_duration(-minutes)} overdue")
+    if minutes <= 60:
+        return Urgency(3.0, ActionKind.FIRST_TOUCH, f"first touch due in {_duration(minutes)}")
+    return Urgency(1.5, ActionKind.FIRST_TOUCH, f"first touch due in {_duration(minutes)}")
+
+
+def _duration(minutes: float) -> str:
+    if minutes < 90:
+        return f"{max(1, round(minutes))} min"
+    hours = minutes / 60
+    return f"{round(hours)} h" if hours < 36 else f"{round(hours / 24)} days"
+
+
+def deal_action(
+    facts: DealFacts, outlook: DealOutlook, *, quiet_after_days: float, new_id: Callable[[], uuid.UUID]
+) -> Action:
+    """One ranked item for an open deal, with its score and reason line."""
+    deal = facts.deal
+    urgency = deal_urgency(facts, quiet_after_days=quiet_after_days)
+    base = expected_value(facts.amount, outlook.p_win, outlook.expected_days)
+    reason = (
+        f"{round(outlook.p_win * 100)}% to close, {format_amount(facts.amount, deal.currency)}, "
+        f"{format_days(outlook.expected_days)}"
+    )
+    if urgency.note:
+        reason += f"; {urgency.note}"
+    return Action(
+        id=new_id(),
+        rep_id=deal.owner_id or 0,
+        kind=urgency.kind,
+        subject_type="deal",
+        subject_id=deal.id or 0,
+        title=_deal_title(facts),
+        score=base * urgency.multiplier,
+        reason=reason,
+        created_at=facts.as_of,
+    )
+
+
+def _deal_title(facts: DealFacts) -> str:
+    deal = facts.deal
+    account = facts.account.name if facts.account else None
+    where = f"{deal.name} ({account})" if account and account.lower() not in deal.name.lower() else deal.name
+    if deal.next_action is not None:
+        return f"{deal.next_action.text}: {where}"
+    return f"Follow up: {where}"
+
+
+def lead_action(facts: LeadFacts, outlook: LeadOutlook, *, new_id: Callable[[], uuid.UUID]) -> Action:
+    """One ranked item for an open lead that still needs working."""
+    lead = facts.lead
+    urgency = lead_urgency(facts)
+    base = expected_value(outlook.typical_value, outlook.p_convert, outlook.typical_days)
+    source = f" from {lead.source}" if lead.source else ""
+    reason = f"new lead{source}, {round(outlook.p_convert * 100)}% likely to convert"
+    if urgency.note:
+        reason += f"; {urgency.note}"
+    company = f" ({lead.company})" if lead.company else ""
+    return Action(
+        id=new_id(),
+        rep_id=lead.owner_id or 0,
+        kind=urgency.kind,
+        subject_type="lead",
+        subject_id=lead.id or 0,
+        title=f"First touch: {lead.name}{company}",
+        score=base * urgency.multiplier,
+        reason=reason,
+        created_at=facts.as_of,
+    )
+
+
+def rank(
+    actions: Sequence[Action],
+    *,
+    hidden: Collection[tuple[str, int]] = (),
+    limit: int | None = None,
+) -> list[Action]:
+    """Best first; snoozed or dismissed subjects left out; ties broken by subject."""
+    visible = [a for a in actions if (a.subject_type, a.subject_id) not in hidden]
+    visible.sort(key=lambda a: (-_finite(a.score), a.subject_type, a.subject_id))
+    return visible[:limit] if limit is not None else visible
+
+
+def _finite(score: float) -> float:
+    return score if math.isfinite(score) else 0.0
+
+
+def build_action_list(
+    *,
+    deals: Sequence[DealFacts],
+    deal_outlooks: Mapping[int, DealOutlook],
+    leads: Sequence[LeadFacts] = (),
+    lead_outlooks: Mapping[int, LeadOutlook] | None = None,
+    quiet_after_days: Mapping[str, float] | None = None,
+    hidden: Collection[tuple[str, int]] = (),
+    limit: int | None = None,
+    new_id: Callable[[], uuid.UUID] = uuid.uuid4,
+) -> list[Action]:
+    """The ranked list for one rep from the facts of their open deals and leads."""
+    quiet = quiet_after_days or {}
+    items = [
+        deal_action(f, deal_outlooks[f.deal.id], quiet_after_days=quiet.get(f.stage, 14.0), new_id=new_id)
+        for f in deals
+        if f.deal.id in deal_outlooks
+    ]
+    outlooks = lead_outlooks or {}
+    items += [lead_action(f, outlooks[f.lead.id], new_id=new_id) for f in leads if f.lead.id in outlooks]
+    return rank(items, hidden=hidden, limit=limit)

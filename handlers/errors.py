@@ -1,0 +1,13 @@
+"""Errors a person can act on. Every surface shows `str(error)` as it is; nothing else leaks out."""
+
+
+class UserError(Exception):
+    """Bad input or a request the user may not make, with a message that says what to do."""
+
+
+class UnknownRep(UserError):
+    def __init__(self, who: str) -> None:
+        super().__init__(
+            f"No rep with the email '{who}'. Reps are listed by `dealbot reps`; "
+            "an admin can add one with `dealbot import` or the demo seed."
+        )

@@ -1,0 +1,178 @@
+"""The ranked action list: expected value, urgency, reasons, ties and snoozes."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from core.facts import DealFacts, LeadFacts
+from core.model import ActionKind, Deal, Lead, NextAction
+from core.ranking import DealOutlook, LeadOutlook, build_action_list, expected_value, rank
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def ids():
+    counter = itertools.count(1)
+    return lambda: uuid.UUID(int=next(counter))
+
+
+def facts(
+    deal_id: int,
+    amount: float | None = 45_000,
+    *,
+    last_touch_days: float | None = 1,
+    next_due: date | None = None,
+    signal_hours: float | None = None,
+    stage: str = "Proposal",
+) -> DealFacts:
+    deal = Deal(
+        name=f"Deal {deal_id}",
+        stage=stage,
+        created_at=NOW - timedelta(days=40),
+        id=deal_id,
+        owner_id=1,
+        amount=amount,
+        next_action=NextAction("Send pricing", next_due) if next_due else None,
+    )
+    return DealFacts(
+        deal=deal,
+        as_of=NOW,
+        stage=stage,
+        stage_entered_at=NOW - timedelta(days=5),
+        amount=amount,
+        last_touch_at=NOW - timedelta(days=last_touch_days) if last_touch_days is not None else None,
+        last_signal_at=NOW - timedelta(hours=signal_hours) if signal_hours is not None else None,
+        signals_7d=3 if signal_hours is not None else 0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount", "p", "days", "expected"),
+    [
+        (45_000, 0.72, 8, 4050.0),
+        (45_000, 0.72, 0.5, 32400.0),  # fewer than one day counts as one
+        (None, 0.9, 10, 0.0),
+        (10_000, 0.0, 10, 0.0),
+    ],
+)
+def test_expected_value_is_pipeline_velocity(amount, p, days, expected):
+    assert expected_value(amount, p, days) == pytest.approx(expected)
+
+
+def test_higher_velocity_ranks_first_and_reason_has_the_numbers():
+    outlooks = {1: DealOutlook(0.72, 8), 2: DealOutlook(0.30, 40)}
+    items = build_action_list(deals=[facts(2), facts(1)], deal_outlooks=outlooks, new_id=ids())
+    assert [a.subject_id for a in items] == [1, 2]
+    assert items[0].reason == "72% to close, $45,000, ~8 days"
+    assert items[0].kind is ActionKind.FOLLOW_UP
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "kind", "note"),
+    [
+        ({"next_due": date(2026, 11, 21)}, ActionKind.OVERDUE_NEXT_STEP, "next step 2 days overdue"),
+        ({"last_touch_days": 30}, ActionKind.GONE_QUIET, "no touch for 30 days (norm 14)"),
+        ({"signal_hours": 5}, ActionKind.FOLLOW_UP, "3 buying signals this week"),
+    ],
+)
+def test_urgency_raises_the_score_and_says_why(kwargs, kind, note):
+    outlook = {1: DealOutlook(0.5, 10), 2: DealOutlook(0.5, 10)}
+    urgent, calm = build_action_list(
+        deals=[facts(2), facts(1, **kwargs)], deal_outlooks=outlook, new_id=ids()
+    )
+    assert urgent.subject_id == 1
+    assert urgent.score > calm.score
+    assert urgent.kind is kind
+    assert note in urgent.reason
+
+
+def test_quiet_threshold_follows_the_stage_norm():
+    outlook = {1: DealOutlook(0.5, 10)}
+    [item] = build_action_list(
+        deals=[facts(1, last_touch_days=20)],
+        deal_outlooks=outlook,
+        quiet_after_days={"Proposal": 30},
+        new_id=ids(),
+    )
+    assert item.kind is ActionKind.FOLLOW_UP
+
+
+def test_ties_break_deterministically_by_subject():
+    outlooks = {i: DealOutlook(0.5, 10) for i in (3, 1, 2)}
+    first = build_action_list(deals=[facts(3), facts(1), facts(2)], deal_outlooks=outlooks, new_id=ids())
+    second = build_action_list(deals=[facts(2), facts(3), facts(1)], deal_outlooks=outlooks, new_id=ids())
+    assert [a.subject_id for a in first] == [1, 2, 3] == [a.subject_id for a in second]
+
+
+def test_hidden_subjects_and_limit():
+    outlooks = {i: DealOutlook(0.1 * i, 10) for i in range(1, 6)}
+    deals = [facts(i) for i in range(1, 6)]
+    items = build_action_list(deals=deals, deal_outlooks=outlooks, hidden={("deal", 5)}, limit=2, new_id=ids())
+    assert [a.subject_id for a in items] == [4, 3]
+
+
+def test_every_item_gets_its_own_id():
+    outlooks = {i: DealOutlook(0.5, 10) for i in range(1, 4)}
+    items = build_action_list(deals=[facts(i) for i in range(1, 4)], deal_outlooks=outlooks)
+    assert len({a.id for a in items}) == 3
+
+
+@pytest.mark.parametrize(
+    ("due_minutes", "note"),
+    [(-30, "first touch 30 min overdue"), (3, "first touch due in 3 min"), (600, "first touch due in 10 h")],
+)
+def test_lead_waiting_for_first_touch(due_minutes, note):
+    lead = Lead(
+        name="Sarah Lee",
+        created_at=NOW - timedelta(minutes=10),
+        id=9,
+        owner_id=1,
+        company="Acme",
+        source="web",
+        first_touch_due=NOW + timedelta(minutes=due_minutes),
+    )
+    [item] = build_action_list(
+        deals=[],
+        deal_outlooks={},
+        leads=[LeadFacts(lead=lead, as_of=NOW)],
+        lead_outlooks={9: LeadOutlook(0.4, 30_000, 30)},
+        new_id=ids(),
+    )
+    assert item.kind is ActionKind.FIRST_TOUCH
+    assert item.title == "First touch: Sarah Lee (Acme)"
+    assert item.reason == f"new lead from web, 40% likely to convert; {note}"
+
+
+def test_overdue_lead_outranks_the_same_lead_with_time_left():
+    def lead(lead_id: int, minutes: int) -> LeadFacts:
+        return LeadFacts(
+            lead=Lead(
+                name=f"L{lead_id}",
+                created_at=NOW,
+                id=lead_id,
+                first_touch_due=NOW + timedelta(minutes=minutes),
+            ),
+            as_of=NOW,
+        )
+
+    outlook = LeadOutlook(0.4, 30_000, 30)
+    items = build_action_list(
+        deals=[],
+        deal_outlooks={},
+        leads=[lead(1, 300), lead(2, -5)],
+        lead_outlooks={1: outlook, 2: outlook},
+        new_id=ids(),
+    )
+    assert [a.subject_id for a in items] == [2, 1]
+
+
+def test_rank_treats_nan_scores_as_zero():
+    outlooks = {1: DealOutlook(0.5, 10), 2: DealOutlook(0.1, 10)}
+    good, weak = build_action_list(deals=[facts(1), facts(2)], deal_outlooks=outlooks, new_id=ids())
+    broken = dataclasses.replace(good, score=float("nan"))
+    assert [a.subject_id for a in rank([broken, weak])] == [2, 1]
