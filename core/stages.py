@@ -36,6 +36,7 @@ _DEFAULT_ALIASES = {
     "proposal made": "Proposal",
     "negotiations started": "Negotiation",
     "engaging": "Qualification",
+    "qualified": "Qualification",
 }
 
 
