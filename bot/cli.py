@@ -76,7 +76,7 @@ def parse_when(text: str | None) -> datetime:
 
 
 def _register_commands() -> None:
-    from bot import cli_commands  # noqa: F401  (registers the commands on `app`)
+    from bot import cli_commands, import_command, model_commands  # noqa: F401  (they register on `app`)
 
 
 def main(argv: list[str] | None = None) -> int:

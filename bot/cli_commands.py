@@ -34,7 +34,7 @@ def seed(
 
     services = _services(ctx)
     summary = seed_demo(services.uow_factory, seed=seed, now=parse_when(now))
-    console.print(f"Seeded: {summary}")
+    console.print(f"Seeded: {summary.describe()}")
 
 
 @app.command()
@@ -133,7 +133,7 @@ def _seed_and_show(services: Services, *, seed: int) -> None:
 
     now = services.clock.now()
     summary = seed_demo(services.uow_factory, seed=seed, now=now)
-    console.print(f"Seeded a demo team: {summary}")
+    console.print(f"Seeded a demo team: {summary.describe()}")
     train_and_report(services)
     with services.uow_factory() as uow:
         first = next((r for r in uow.reps.list() if r.role.value == "rep"), None)
