@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
 from core.facts import DealFacts, LeadFacts
 from core.history import DealExample, LeadExample
-from core.ranking import DealOutlook, LeadOutlook
 from core.model import (
     Account,
     Action,
@@ -31,6 +30,7 @@ from core.model import (
     Team,
 )
 from core.norms import StageNorms
+from core.ranking import DealOutlook, LeadOutlook
 
 
 class Clock(Protocol):
@@ -168,7 +168,8 @@ FactsT_contra = TypeVar("FactsT_contra", contravariant=True)
 class ProbabilityModel(Protocol[FactsT_contra]):
     """p(win) for deal facts or p(convert) for lead facts, with the reasons in words."""
 
-    kind: str
+    @property
+    def kind(self) -> str: ...
 
     def predict(self, facts: Sequence[FactsT_contra]) -> list[float]: ...
     def explain(self, facts: FactsT_contra, top: int = 3) -> list[str]: ...
@@ -178,7 +179,8 @@ class ProbabilityModel(Protocol[FactsT_contra]):
 class DealProbabilityModel(ProbabilityModel[DealFacts], Protocol):
     """A deal model also carries the stage norms it was trained with (for expected days)."""
 
-    norms: StageNorms
+    @property
+    def norms(self) -> StageNorms: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +193,7 @@ class TrainedModel:
 
 
 class ModelTrainer(Protocol):
-    """Fits a model from leak-free examples (see core.history); falls back to base rates when thin."""
+    """Fits a model from leak-free examples (core.history); base rates when history is thin."""
 
     def train_deals(
         self, examples: Sequence[DealExample], norms: StageNorms, open_facts: Sequence[DealFacts]

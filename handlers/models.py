@@ -1,0 +1,173 @@
+"""`dealbot model train` and `dealbot model score`: retrain the win and conversion models, score.
+
+Training reads closed history in one unit of work, builds leak-free examples in core, hands them
+to the trainer (scikit-learn lives behind `core.ports.ModelTrainer`), and stores each model as
+a new version in a second, short unit of work, so a long fit never holds a transaction open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.base_rate import BaseRateDealModel, BaseRateLeadModel
+from core.facts import DealFacts, LeadFacts
+from core.history import (
+    compute_stage_norms,
+    deal_training_snapshots,
+    expected_days_to_close,
+    lead_training_snapshots,
+)
+from core.norms import StageNorms, default_stage_norms
+from core.ports import Clock, ModelLoader, ModelTrainer, ProbabilityModel, TrainedModel, UnitOfWork
+from core.ranking import expected_value
+from core.stages import Pipeline
+
+DEAL, LEAD = "deal", "lead"
+SCORE_COLUMNS = ("id", "external_id", "probability", "expected_days", "expected_value")
+
+
+@dataclass(frozen=True, slots=True)
+class TrainReport:
+    """The stored model versions and their metrics (holdout AUC, calibration, dropped features)."""
+
+    trained_at: datetime
+    versions: dict[str, int]
+    metrics: dict[str, dict[str, Any]]
+
+    def lines(self) -> list[str]:
+        """A short human summary per model, for the CLI."""
+        out = []
+        for kind, metrics in self.metrics.items():
+            head = f"{kind} model v{self.versions[kind]}: {metrics.get('model')}"
+            if "fallback" in metrics:
+                out.append(f"{head} ({metrics['fallback']})")
+                continue
+            holdout = metrics.get("holdout", {})
+            out.append(
+                f"{head}, {metrics.get('examples')} examples, holdout AUC {holdout.get('auc')}, "
+                f"log-loss {holdout.get('log_loss')} (base rates: AUC "
+                f"{metrics.get('base_rate_model', {}).get('auc')})"
+            )
+            out += [f"  dropped {d['feature']}: {d['reason']}" for d in metrics.get("dropped", [])]
+        return out
+
+
+def train_models(
+    uow_factory: Callable[[], UnitOfWork],
+    trainer: ModelTrainer,
+    clock: Clock,
+    *,
+    pipeline: Pipeline | None = None,
+) -> TrainReport:
+    """Retrain the deal and lead models from closed history and store them as new versions."""
+    pipeline = pipeline or Pipeline()
+    now = clock.now()
+    with uow_factory() as uow:
+        deals = uow.deals.list_closed()
+        changes = uow.deals.stage_changes()
+        deal_activities = uow.activities.for_deals()
+        accounts = uow.accounts.list()
+        open_deals = uow.deals.open_facts(owner_ids=None, at=now)
+        leads = uow.leads.list_closed()
+        signals = uow.signals.for_leads([lead.id for lead in leads if lead.id is not None])
+        lead_activities = uow.activities.for_leads(
+            [lead.id for lead in leads if lead.id is not None]
+        )
+        open_leads = uow.leads.open_facts(owner_ids=None, at=now)
+    examples = deal_training_snapshots(deals, changes, deal_activities, accounts, pipeline)
+    norms = compute_stage_norms(deals, changes, pipeline, examples)
+    lead_examples = lead_training_snapshots(leads, signals, lead_activities, accounts)
+    trained = [
+        trainer.train_deals(examples, norms, open_deals),
+        trainer.train_leads(lead_examples, open_leads),
+    ]
+    return _store(uow_factory, trained, now)
+
+
+def _store(
+    uow_factory: Callable[[], UnitOfWork], trained: list[TrainedModel], now: datetime
+) -> TrainReport:
+    versions: dict[str, int] = {}
+    with uow_factory() as uow:
+        for model in trained:
+            versions[model.kind] = uow.model_versions.add(
+                kind=model.kind, trained_at=now, metrics=model.metrics, blob=model.model.to_bytes()
+            )
+        uow.commit()
+    return TrainReport(now, versions, {m.kind: m.metrics for m in trained})
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    """One open record's probability; deals also carry expected days and expected value."""
+
+    id: int | None
+    external_id: str | None
+    probability: float
+    expected_days: float | None = None
+    expected_value: float | None = None
+
+    def as_csv(self) -> list[str]:
+        """Cells in `SCORE_COLUMNS` order (blank for unknown)."""
+        cells = (
+            self.id,
+            self.external_id,
+            round(self.probability, 4),
+            None if self.expected_days is None else round(self.expected_days, 1),
+            None if self.expected_value is None else round(self.expected_value, 2),
+        )
+        return ["" if c is None else str(c) for c in cells]
+
+
+def _kind(kind: str) -> str:
+    key = kind.lower().rstrip("s")
+    if key not in (DEAL, LEAD):
+        raise ValueError(f"Unknown record kind {kind!r}: score 'deals' or 'leads'.")
+    return key
+
+
+def score_records(
+    kind: str,
+    uow_factory: Callable[[], UnitOfWork],
+    model_loader: ModelLoader,
+    at: datetime,
+    *,
+    pipeline: Pipeline | None = None,
+) -> list[ScoreRow]:
+    """Probabilities for every open deal or lead as of `at`, from the latest stored model.
+
+    Without a stored model it scores with default base rates, so a fresh install still works.
+    """
+    key = _kind(kind)
+    pipeline = pipeline or Pipeline()
+    with uow_factory() as uow:
+        stored = uow.model_versions.latest(key)
+        if key == DEAL:
+            facts: list[Any] = uow.deals.open_facts(owner_ids=None, at=at)
+        else:
+            facts = uow.leads.open_facts(owner_ids=None, at=at)
+    model = model_loader(stored[2]) if stored else _default_model(key, pipeline)
+    probabilities = model.predict(facts)
+    if key == LEAD:
+        return [_lead_row(f, p) for f, p in zip(facts, probabilities, strict=True)]
+    norms = getattr(model, "norms", None) or default_stage_norms(pipeline)
+    return [_deal_row(f, p, norms, pipeline) for f, p in zip(facts, probabilities, strict=True)]
+
+
+def _default_model(kind: str, pipeline: Pipeline) -> ProbabilityModel[Any]:
+    if kind == DEAL:
+        return BaseRateDealModel(default_stage_norms(pipeline))
+    return BaseRateLeadModel()
+
+
+def _deal_row(facts: DealFacts, p: float, norms: StageNorms, pipeline: Pipeline) -> ScoreRow:
+    days = expected_days_to_close(facts, norms, pipeline)
+    value = expected_value(facts.amount, p, days)
+    return ScoreRow(facts.deal.id, facts.deal.external_id, p, days, value)
+
+
+def _lead_row(facts: LeadFacts, p: float) -> ScoreRow:
+    return ScoreRow(facts.lead.id, facts.lead.external_id, p)

@@ -1,0 +1,186 @@
+"""The learned models on synthetic histories with known true effects (tests/synthetic.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bot.learning import SklearnTrainer, load_model
+from core.base_rate import BaseRateDealModel
+from core.history import DealExample, compute_stage_norms, deal_training_snapshots
+from core.norms import StageNorms
+from core.ports import TrainedModel
+from core.stages import Pipeline
+from handlers.models import SCORE_COLUMNS, score_records, train_models
+from tests.synthetic import START, History, closed_history
+
+
+def _train(history: History) -> tuple[TrainedModel, StageNorms, list[DealExample]]:
+    pipeline = Pipeline()
+    examples = deal_training_snapshots(
+        history.deals, history.changes, history.activities, history.accounts, pipeline
+    )
+    norms = compute_stage_norms(history.deals, history.changes, pipeline, examples)
+    return SklearnTrainer().train_deals(examples, norms, history.open_facts), norms, examples
+
+
+@pytest.fixture(scope="module")
+def trained() -> tuple[TrainedModel, StageNorms, History]:
+    history = closed_history(3000, seed=7)
+    model, norms, _ = _train(history)
+    return model, norms, history
+
+
+def test_learned_model_ranks_better_than_base_rates(trained: Any) -> None:
+    metrics = trained[0].metrics
+    assert metrics["model"] in ("hist_gradient_boosting", "logistic_regression")
+    assert metrics["holdout"]["auc"] > metrics["base_rate_model"]["auc"] + 0.02
+    assert metrics["holdout"]["log_loss"] < metrics["base_rate_model"]["log_loss"]
+
+
+def test_holdout_is_calibrated(trained: Any) -> None:
+    table = trained[0].metrics["calibration_table"]
+    gaps = np.array([abs(row["predicted"] - row["actual"]) for row in table])
+    weights = np.array([row["n"] for row in table])
+    assert len(table) == 10
+    assert float((gaps * weights).sum() / weights.sum()) < 0.06
+    assert gaps.max() < 0.15
+
+
+def test_outcome_shaped_fields_are_screened_out(trained: Any) -> None:
+    dropped = {d["feature"]: d["reason"] for d in trained[0].metrics["dropped"]}
+    assert "blank or zero on 100% of lost" in dropped["log_amount"]
+    assert "named like an outcome" in dropped["attr:lost_reason"]
+    assert "attr:vertical" not in dropped and "attr:seats" not in dropped
+
+
+def test_known_effects_point_the_right_way(trained: Any) -> None:
+    model, _, history = trained
+    facts = history.open_facts[0]
+    fintech, retail = (
+        dataclasses.replace(
+            facts,
+            deal=dataclasses.replace(
+                facts.deal, attributes={**facts.deal.attributes, "vertical": v}
+            ),
+        )
+        for v in ("fintech", "retail")
+    )
+    busy = dataclasses.replace(retail, touches_total=12, touches_30d=6, touches_14d=3)
+    p_fintech, p_retail, p_busy = model.model.predict([fintech, retail, busy])
+    assert p_fintech > p_retail and p_busy > p_retail
+    assert all("pts)" in line for line in model.model.explain(fintech))
+
+
+def test_a_field_that_is_the_outcome_is_dropped_as_too_good() -> None:
+    history = closed_history(1500, seed=11)
+    history.deals = [
+        dataclasses.replace(d, attributes={**d.attributes, "segment": "A" if d.outcome else "B"})
+        for d in history.deals
+    ]
+    dropped = {d["feature"] for d in _train(history)[0].metrics["dropped"]}
+    assert "attr:segment" in dropped
+
+
+def test_pure_noise_is_not_too_good() -> None:
+    metrics = _train(closed_history(2500, seed=5, signal=False, flat=True))[0].metrics
+    assert abs(metrics["holdout"]["auc"] - 0.5) < 0.08
+
+
+def test_thin_history_falls_back_to_base_rates() -> None:
+    trained, norms, examples = _train(closed_history(25, seed=2))
+    assert trained.metrics["model"] == "base_rate"
+    assert "using base rates" in trained.metrics["fallback"]
+    facts = [e.facts for e in examples[:5]]
+    assert trained.model.predict(facts) == [norms.win_rate(f.stage).rate for f in facts]
+    assert "of the time here (n=" in trained.model.explain(facts[0])[0]
+
+
+def test_models_survive_serialisation(trained: Any) -> None:
+    model, norms, history = trained
+    facts = history.open_facts[:50]
+    restored = load_model(model.model.to_bytes())
+    assert restored.predict(facts) == pytest.approx(model.model.predict(facts))
+    base = BaseRateDealModel(norms)
+    assert load_model(base.to_bytes()).predict(facts) == base.predict(facts)
+
+
+class _Versions:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, dict[str, Any], bytes]] = []
+
+    def add(self, *, kind: str, trained_at: datetime, metrics: dict[str, Any], blob: bytes) -> int:
+        self.rows.append((kind, metrics, blob))
+        return len(self.rows)
+
+    def latest(self, kind: str) -> tuple[int, dict[str, Any], bytes] | None:
+        found = [(i + 1, m, b) for i, (k, m, b) in enumerate(self.rows) if k == kind]
+        return found[-1] if found else None
+
+
+class _Unit:
+    """The repository calls `train_models` and `score_records` make, over a synthetic history."""
+
+    def __init__(self, history: History, versions: _Versions) -> None:
+        self.history, self.model_versions, self.committed = history, versions, False
+        self.deals, self.accounts, self.activities = self, self, self
+        self.leads, self.signals = _NoLeads(), _NoLeads()
+
+    def __enter__(self) -> _Unit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def commit(self) -> None:
+        self.committed = True
+
+    def list_closed(self) -> list[Any]:
+        return self.history.deals
+
+    def stage_changes(self, deal_ids: Any = None) -> list[Any]:
+        return self.history.changes
+
+    def for_deals(self, deal_ids: Any = None) -> list[Any]:
+        return self.history.activities
+
+    def for_leads(self, lead_ids: Any = None) -> list[Any]:
+        return []
+
+    def list(self) -> Any:
+        return self.history.accounts
+
+    def open_facts(self, *, owner_ids: Any, at: datetime) -> Any:
+        return self.history.open_facts
+
+
+class _NoLeads:
+    def list_closed(self) -> list[Any]:
+        return []
+
+    def for_leads(self, lead_ids: Any = None) -> list[Any]:
+        return []
+
+    def open_facts(self, *, owner_ids: Any, at: datetime) -> list[Any]:
+        return []
+
+
+class _Clock:
+    def now(self) -> datetime:
+        return START + timedelta(days=730)
+
+
+def test_train_then_score_through_the_handlers() -> None:
+    unit = _Unit(closed_history(800, seed=9), _Versions())
+    report = train_models(lambda: unit, SklearnTrainer(), _Clock())  # type: ignore[arg-type, return-value]
+    assert unit.committed and set(report.versions) == {"deal", "lead"}
+    assert report.metrics["lead"]["model"] == "base_rate"
+    rows = score_records("deals", lambda: unit, load_model, _Clock().now())  # type: ignore[arg-type, return-value]
+    assert len(rows) == len(unit.history.open_facts)
+    assert all(0 < r.probability < 1 and (r.expected_days or 0) >= 1 for r in rows)
+    assert len(rows[0].as_csv()) == len(SCORE_COLUMNS)
+    assert any("holdout AUC" in line for line in report.lines())
