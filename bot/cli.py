@@ -7,7 +7,6 @@ import sys
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 
@@ -51,6 +50,8 @@ def _root(
         overrides["database_url"] = database_url
     settings = load_settings(**overrides)
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    if settings.log_level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     ctx.ensure_object(dict)[SETTINGS_KEY] = settings
 
 
@@ -84,43 +85,48 @@ def main(argv: list[str] | None = None) -> int:
     _register_commands()
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="dealbot", standalone_mode=False)
-    except click.exceptions.Exit as done:
-        return int(done.exit_code or 0)
-    except click.exceptions.Abort:
-        err_console.print("Aborted.")
-        return 2
-    except click.ClickException as error:
-        err_console.print(f"error: {error.format_message()}", highlight=False)
-        return 2
-    except (CliError, SettingsError) as error:
-        err_console.print(f"error: {error}", highlight=False)
-        return 2
+        result = command.main(args=argv, prog_name="dealbot", standalone_mode=False)
     except Exception as error:  # last line of defence: one line, never a traceback
-        return _unexpected(error)
-    return 0
+        return _failure(error)
+    return result if isinstance(result, int) else 0
+
+
+def _failure(error: Exception) -> int:
+    kind = type(error).__name__
+    if kind == "Exit":
+        return int(getattr(error, "exit_code", 0) or 0)
+    if kind == "Abort":
+        _say("Aborted.")
+        return 2
+    if isinstance(error, (CliError, SettingsError)):
+        _say(f"error: {error}")
+        return 2
+    if hasattr(error, "format_message"):  # the CLI parser's usage errors
+        _say(f"error: {error.format_message()}")
+        hint = "dealbot --help" if "command" in str(error) else "dealbot COMMAND --help"
+        _say(f"Try '{hint}'; global options such as --database-url go before the command.")
+        return 2
+    return _unexpected(error)
+
+
+def _say(line: str) -> None:
+    err_console.print(line, highlight=False, soft_wrap=True, markup=False)
 
 
 def _unexpected(error: Exception) -> int:
     from handlers.errors import UserError
 
     if isinstance(error, UserError):
-        err_console.print(f"error: {error}", highlight=False)
+        _say(f"error: {error}")
         return 2
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     if isinstance(error, (OperationalError, ProgrammingError)):
         reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
-        err_console.print(
-            f"error: database problem ({reason}). Check DATABASE_URL and run `dealbot db upgrade`.",
-            highlight=False,
-        )
+        _say(f"error: database problem ({reason}). Check DATABASE_URL and run `dealbot db upgrade`.")
         return 2
     log.debug("unexpected error", exc_info=error)
-    err_console.print(
-        f"error: {type(error).__name__}: {error} (set DEALBOT_LOG_LEVEL=DEBUG for details)",
-        highlight=False,
-    )
+    _say(f"error: {type(error).__name__}: {error} (set DEALBOT_LOG_LEVEL=DEBUG for details)")
     return 2
 
 

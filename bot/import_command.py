@@ -85,24 +85,29 @@ def import_file(
 
 
 def _report(summary: ImportSummary) -> None:
-    verb = "would be" if summary.dry_run else ("were" if summary.written else "would have been")
-    console.print(
-        f"{summary.kind}: {summary.rows} rows; {summary.created} {verb} created, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged, {summary.skipped} skipped"
-        + (f"; {summary.accounts_created} new accounts" if summary.accounts_created else "")
-    )
-    for merge in summary.merges:
-        console.print(f"  merged: {merge}")
+    refused = bool(summary.errors) and not summary.written and not summary.dry_run
+    if refused:
+        console.print(
+            f"{summary.kind}: {summary.rows} rows, {len(summary.errors)} problem(s); nothing was imported."
+        )
+    else:
+        verb = "would be" if summary.dry_run else "were"
+        console.print(
+            f"{summary.kind}: {summary.rows} rows; {summary.created} {verb} created, "
+            f"{summary.updated} updated, {summary.unchanged} unchanged, {summary.skipped} skipped"
+            + (f"; {summary.accounts_created} new accounts" if summary.accounts_created else "")
+        )
+        for merge in summary.merges:
+            console.print(f"  merged: {merge}")
     if summary.unresolved_owners:
         names = ", ".join(summary.unresolved_owners[:10])
         console.print(f"  {summary.rows_without_owner} rows name an owner who is not a rep: {names}")
     for error in summary.errors[:MAX_ERRORS_SHOWN]:
         where = f"row {error.row}, column '{error.column}': " if error.row else ""
-        err_console.print(f"  {where}{error.reason}", highlight=False)
+        err_console.print(f"  {where}{error.reason}", highlight=False, soft_wrap=True, markup=False)
     if len(summary.errors) > MAX_ERRORS_SHOWN:
         err_console.print(f"  ... and {len(summary.errors) - MAX_ERRORS_SHOWN} more problems")
-    if summary.errors and not summary.written and not summary.dry_run:
+    if refused:
         err_console.print(
-            "Nothing was imported. Fix the rows above, or pass --skip-bad-rows to import the rest.",
-            highlight=False,
+            "Fix the rows above, or pass --skip-bad-rows to import the rest.", highlight=False
         )

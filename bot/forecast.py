@@ -1,0 +1,74 @@
+"""The forecaster the ranking runs on: the latest stored deal and lead models, or base rates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.learning.model import load_model
+from core.base_rate import BaseRateDealModel, BaseRateLeadModel
+from core.facts import DealFacts, LeadFacts
+from core.norms import StageNorms, default_stage_norms, expected_days_to_close
+from core.ports import ProbabilityModel, UnitOfWork
+from core.ranking import QUIET_FLOOR_DAYS, DealOutlook, LeadOutlook
+from core.stages import Pipeline
+
+QUIET_TOUCH_GAPS = 2.0
+"""A deal has gone quiet after this many of its stage's typical gaps between touches."""
+DEFAULT_LEAD_VALUE = 10_000.0
+
+
+@dataclass(frozen=True)
+class ModelForecaster:
+    deal_model: ProbabilityModel[DealFacts]
+    lead_model: ProbabilityModel[LeadFacts]
+    norms: StageNorms
+    pipeline: Pipeline
+
+    def deal_outlooks(self, facts: Sequence[DealFacts]) -> dict[int, DealOutlook]:
+        if not facts:
+            return {}
+        probabilities = self.deal_model.predict(facts)
+        return {
+            f.deal.id: DealOutlook(p, expected_days_to_close(f, self.norms, self.pipeline))
+            for f, p in zip(facts, probabilities, strict=True)
+            if f.deal.id is not None
+        }
+
+    def lead_outlooks(self, facts: Sequence[LeadFacts]) -> dict[int, LeadOutlook]:
+        if not facts:
+            return {}
+        value = self.norms.median_amount or DEFAULT_LEAD_VALUE
+        days = self.norms.typical_cycle_days
+        probabilities = self.lead_model.predict(facts)
+        return {
+            f.lead.id: LeadOutlook(p, value, days)
+            for f, p in zip(facts, probabilities, strict=True)
+            if f.lead.id is not None
+        }
+
+    def quiet_after_days(self) -> dict[str, float]:
+        return {
+            stage: max(QUIET_FLOOR_DAYS, QUIET_TOUCH_GAPS * self.norms.touch_gap(stage))
+            for stage in self.pipeline.open_stages
+        }
+
+    def explain_deal(self, facts: DealFacts, top: int = 3) -> list[str]:
+        return self.deal_model.explain(facts, top)
+
+
+def load_forecaster(
+    uow_factory: Callable[[], UnitOfWork], pipeline: Pipeline | None = None
+) -> ModelForecaster:
+    """The newest trained models from the database; base rates where none was trained yet."""
+    pipeline = pipeline or Pipeline()
+    with uow_factory() as uow:
+        deal_blob = uow.model_versions.latest("deal")
+        lead_blob = uow.model_versions.latest("lead")
+    deal_model: Any = load_model(deal_blob[2]) if deal_blob else None
+    norms = getattr(deal_model, "norms", None) or default_stage_norms(pipeline)
+    if deal_model is None:
+        deal_model = BaseRateDealModel(norms)
+    lead_model: Any = load_model(lead_blob[2]) if lead_blob else BaseRateLeadModel()
+    return ModelForecaster(deal_model, lead_model, norms, pipeline)
