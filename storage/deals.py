@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, func, insert
 from sqlmodel import col, select
 
 from core.facts import DealFacts
@@ -40,8 +40,7 @@ class SqlDealRepository(_RowRepository[Deal, DealRow]):
         return self._all(DealRow.status != DealStatus.OPEN.value)
 
     def add_stage_change(self, change: StageChange) -> None:
-        self.session.add(StageChangeRow(**convert._row_values(change)))
-        self.session.flush()
+        self._execute(insert(StageChangeRow.__table__), convert._row_values(change))
 
     def stage_changes(self, deal_ids: Iterable[int] | None = None) -> list[StageChange]:
         changes = _in_chunks(

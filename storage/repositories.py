@@ -9,9 +9,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlmodel import Session, SQLModel, col
 
 from core.facts import LeadFacts
 from core.model import Account, Activity, Contact, Lead, LeadStatus, Rep, Signal, Team
@@ -33,48 +35,56 @@ _OPEN_LEAD_STATUSES = (LeadStatus.NEW.value, LeadStatus.WORKING.value)
 
 
 class _RowRepository(Generic[V, R]):
+    """Add, get, update and find through SQLAlchemy Core on the row's table.
+
+    Core statements skip the ORM's unit-of-work bookkeeping, which dominated imports and the
+    ranking's bulk loads; the session's connection keeps them in the same transaction.
+    """
+
     row_type: type[R]
     to_value: Callable[[Any], V]
     to_row: Callable[[V], dict[str, Any]]
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.table: Table = self.row_type.__table__  # type: ignore[attr-defined]
+
+    def _execute(self, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
+        return self.session.connection().execute(statement, parameters)
 
     def add(self, value: V) -> V:
         values = type(self).to_row(value)
         values.pop("id", None)
-        row = self.row_type(**values)
-        self.session.add(row)
-        self.session.flush()
-        return type(self).to_value(row)
+        # One constant statement with parameters, so SQLAlchemy compiles it once and caches it.
+        result = self._execute(insert(self.table), values)
+        return type(self).to_value(SimpleNamespace(**values, id=result.inserted_primary_key[0]))
 
     def get(self, value_id: int) -> V | None:
-        row = self.session.get(self.row_type, value_id)
+        row = self._execute(select(self.table).where(self.table.c.id == value_id)).first()
         return type(self).to_value(row) if row is not None else None
 
     def update(self, value: V) -> V:
         row_id = getattr(value, "id")
-        row = self.session.get(self.row_type, row_id)
-        if row is None:
+        values = type(self).to_row(value)
+        values.pop("id", None)
+        statement = update(self.table).where(self.table.c.id == bindparam("row_id"))
+        result = self._execute(statement, {**values, "row_id": row_id})
+        if result.rowcount == 0:
             raise LookupError(f"{self.row_type.__name__} {row_id} does not exist")
-        for name, item in type(self).to_row(value).items():
-            setattr(row, name, item)
-        self.session.flush()
-        return type(self).to_value(row)
+        return type(self).to_value(SimpleNamespace(**values, id=row_id))
 
     def _first(self, **criteria: Any) -> V | None:
         for name, wanted in criteria.items():
             if wanted is None:
                 continue
-            row = self.session.exec(
-                select(self.row_type).where(getattr(self.row_type, name) == wanted).limit(1)
-            ).first()
+            query = select(self.table).where(self.table.c[name] == wanted).order_by(self.table.c.id)
+            row = self._execute(query.limit(1)).first()
             if row is not None:
                 return type(self).to_value(row)
         return None
 
     def _all(self, *conditions: Any) -> list[V]:
-        rows = self.session.exec(select(self.row_type).where(*conditions).order_by("id"))
+        rows = self._execute(select(self.table).where(*conditions).order_by(self.table.c.id))
         return [type(self).to_value(row) for row in rows]
 
 
@@ -125,8 +135,8 @@ class SqlAccountRepository(_RowRepository[Account, AccountRow]):
         found: dict[int, Account] = {}
         for start in range(0, len(wanted), 5000):
             chunk = wanted[start : start + 5000]
-            for row in self.session.exec(select(AccountRow).where(col(AccountRow.id).in_(chunk))):
-                found[row.id] = convert.account_from_row(row)  # type: ignore[index]
+            for row in self._execute(select(self.table).where(self.table.c.id.in_(chunk))):
+                found[row.id] = convert.account_from_row(row)
         return found
 
 
@@ -192,12 +202,14 @@ def _in_chunks(
     session: Session, row_type: Any, column: Any, ids: Iterable[int] | None, to_value: Callable[[Any], V]
 ) -> list[V]:
     if ids is None:
-        return [to_value(r) for r in session.exec(select(row_type).where(column != None))]  # noqa: E711
+        query = select(row_type.__table__).where(column != None)  # noqa: E711
+        return [to_value(r) for r in session.connection().execute(query)]
     wanted = sorted(set(ids))
     found: list[V] = []
     for start in range(0, len(wanted), 5000):
         chunk = wanted[start : start + 5000]
-        found.extend(to_value(r) for r in session.exec(select(row_type).where(column.in_(chunk))))
+        query = select(row_type.__table__).where(column.in_(chunk))
+        found.extend(to_value(r) for r in session.connection().execute(query))
     return found
 
 
