@@ -48,6 +48,7 @@ class _RowRepository(Generic[V, R]):
     def __init__(self, session: Session) -> None:
         self.session = session
         self.table: Table = self.row_type.__table__  # type: ignore[attr-defined]
+        self._lookups: dict[str, Any] = {}
 
     def _execute(self, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
         return self.session.connection().execute(statement, parameters)
@@ -77,11 +78,21 @@ class _RowRepository(Generic[V, R]):
         for name, wanted in criteria.items():
             if wanted is None:
                 continue
-            query = select(self.table).where(self.table.c[name] == wanted).order_by(self.table.c.id)
-            row = self._execute(query.limit(1)).first()
+            row = self._execute(self._lookup(name), {"wanted": wanted}).first()
             if row is not None:
                 return type(self).to_value(row)
         return None
+
+    def _lookup(self, column: str) -> Any:
+        """The first row whose `column` equals :wanted; built once per column and reused."""
+        statement = self._lookups.get(column)
+        if statement is None:
+            table = self.table
+            statement = (
+                select(table).where(table.c[column] == bindparam("wanted")).order_by(table.c.id).limit(1)
+            )
+            self._lookups[column] = statement
+        return statement
 
     def _all(self, *conditions: Any) -> list[V]:
         rows = self._execute(select(self.table).where(*conditions).order_by(self.table.c.id))
