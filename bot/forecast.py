@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,8 @@ from core.norms import StageNorms, default_stage_norms, expected_days_to_close
 from core.ports import ProbabilityModel, UnitOfWork
 from core.ranking import QUIET_FLOOR_DAYS, DealOutlook, LeadOutlook
 from core.stages import Pipeline
+
+log = logging.getLogger(__name__)
 
 QUIET_TOUCH_GAPS = 2.0
 """A deal has gone quiet after this many of its stage's typical gaps between touches."""
@@ -66,9 +69,20 @@ def load_forecaster(
     with uow_factory() as uow:
         deal_blob = uow.model_versions.latest("deal")
         lead_blob = uow.model_versions.latest("lead")
-    deal_model: Any = load_model(deal_blob[2]) if deal_blob else None
+    deal_model: Any = _readable(deal_blob, "deal")
     norms = getattr(deal_model, "norms", None) or default_stage_norms(pipeline)
     if deal_model is None:
         deal_model = BaseRateDealModel(norms)
-    lead_model: Any = load_model(lead_blob[2]) if lead_blob else BaseRateLeadModel()
+    lead_model: Any = _readable(lead_blob, "lead") or BaseRateLeadModel()
     return ModelForecaster(deal_model, lead_model, norms, pipeline)
+
+
+def _readable(stored: tuple[int, Any, bytes] | None, kind: str) -> ProbabilityModel[Any] | None:
+    """The stored model, or None (base rates) when there is none or it no longer loads."""
+    if stored is None:
+        return None
+    try:
+        return load_model(stored[2])
+    except Exception as error:  # a blob from an older format or a broken write: rank, don't fail
+        log.warning("%s model v%s cannot be loaded (%s); ranking on base rates", kind, stored[0], error)
+        return None

@@ -95,13 +95,28 @@ def _duration(minutes: float) -> str:
     return f"{round(hours)} h" if hours < 36 else f"{round(hours / 24)} days"
 
 
-def deal_action(
-    facts: DealFacts, outlook: DealOutlook, *, quiet_after_days: float, new_id: Callable[[], uuid.UUID]
-) -> Action:
-    """One ranked item for an open deal, with its score and reason line."""
-    deal = facts.deal
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    score: float
+    subject_type: str
+    subject_id: int
+    build: Callable[[float, Callable[[], uuid.UUID]], Action]
+
+
+def _deal_candidate(facts: DealFacts, outlook: DealOutlook, quiet_after_days: float) -> _Candidate:
     urgency = deal_urgency(facts, quiet_after_days=quiet_after_days)
-    base = expected_value(facts.amount, outlook.p_win, outlook.expected_days)
+    score = expected_value(facts.amount, outlook.p_win, outlook.expected_days) * urgency.multiplier
+
+    def build(final: float, new_id: Callable[[], uuid.UUID]) -> Action:
+        return _deal_action(facts, outlook, urgency, final, new_id)
+
+    return _Candidate(score, "deal", facts.deal.id or 0, build)
+
+
+def _deal_action(
+    facts: DealFacts, outlook: DealOutlook, urgency: Urgency, score: float, new_id: Callable[[], uuid.UUID]
+) -> Action:
+    deal = facts.deal
     reason = (
         f"{round(outlook.p_win * 100)}% to close, {format_amount(facts.amount, deal.currency)}, "
         f"{format_days(outlook.expected_days)}"
@@ -115,7 +130,7 @@ def deal_action(
         subject_type="deal",
         subject_id=deal.id or 0,
         title=_deal_title(facts),
-        score=base * urgency.multiplier,
+        score=score,
         reason=reason,
         created_at=facts.as_of,
     )
@@ -130,11 +145,20 @@ def _deal_title(facts: DealFacts) -> str:
     return f"Follow up: {where}"
 
 
-def lead_action(facts: LeadFacts, outlook: LeadOutlook, *, new_id: Callable[[], uuid.UUID]) -> Action:
-    """One ranked item for an open lead that still needs working."""
-    lead = facts.lead
+def _lead_candidate(facts: LeadFacts, outlook: LeadOutlook) -> _Candidate:
     urgency = lead_urgency(facts)
-    base = expected_value(outlook.typical_value, outlook.p_convert, outlook.typical_days)
+    score = expected_value(outlook.typical_value, outlook.p_convert, outlook.typical_days) * urgency.multiplier
+
+    def build(final: float, new_id: Callable[[], uuid.UUID]) -> Action:
+        return _lead_action(facts, outlook, urgency, final, new_id)
+
+    return _Candidate(score, "lead", facts.lead.id or 0, build)
+
+
+def _lead_action(
+    facts: LeadFacts, outlook: LeadOutlook, urgency: Urgency, score: float, new_id: Callable[[], uuid.UUID]
+) -> Action:
+    lead = facts.lead
     source = f" from {lead.source}" if lead.source else ""
     reason = f"new lead{source}, {round(outlook.p_convert * 100)}% likely to convert"
     if urgency.note:
@@ -147,10 +171,14 @@ def lead_action(facts: LeadFacts, outlook: LeadOutlook, *, new_id: Callable[[], 
         subject_type="lead",
         subject_id=lead.id or 0,
         title=f"First touch: {lead.name}{company}",
-        score=base * urgency.multiplier,
+        score=score,
         reason=reason,
         created_at=facts.as_of,
     )
+
+
+def _order(score: float, subject_type: str, subject_id: int) -> tuple[float, str, int]:
+    return (-(score if math.isfinite(score) else 0.0), subject_type, subject_id)
 
 
 def rank(
@@ -161,12 +189,8 @@ def rank(
 ) -> list[Action]:
     """Best first; snoozed or dismissed subjects left out; ties broken by subject."""
     visible = [a for a in actions if (a.subject_type, a.subject_id) not in hidden]
-    visible.sort(key=lambda a: (-_finite(a.score), a.subject_type, a.subject_id))
+    visible.sort(key=lambda a: _order(a.score, a.subject_type, a.subject_id))
     return visible[:limit] if limit is not None else visible
-
-
-def _finite(score: float) -> float:
-    return score if math.isfinite(score) else 0.0
 
 
 def build_action_list(
@@ -180,13 +204,20 @@ def build_action_list(
     limit: int | None = None,
     new_id: Callable[[], uuid.UUID] = uuid.uuid4,
 ) -> list[Action]:
-    """The ranked list for one rep from the facts of their open deals and leads."""
+    """The ranked list for one rep from the facts of their open deals and leads.
+
+    Every subject is scored, but only the items that make the cut get a reason line and an id:
+    a rep with 200 deals needs 10 sentences, not 200.
+    """
     quiet = quiet_after_days or {}
-    items = [
-        deal_action(f, deal_outlooks[f.deal.id], quiet_after_days=quiet.get(f.stage, 14.0), new_id=new_id)
+    outlooks = lead_outlooks or {}
+    candidates = [
+        _deal_candidate(f, deal_outlooks[f.deal.id], quiet.get(f.stage, 14.0))
         for f in deals
         if f.deal.id in deal_outlooks
     ]
-    outlooks = lead_outlooks or {}
-    items += [lead_action(f, outlooks[f.lead.id], new_id=new_id) for f in leads if f.lead.id in outlooks]
-    return rank(items, hidden=hidden, limit=limit)
+    candidates += [_lead_candidate(f, outlooks[f.lead.id]) for f in leads if f.lead.id in outlooks]
+    visible = [c for c in candidates if (c.subject_type, c.subject_id) not in hidden]
+    visible.sort(key=lambda c: _order(c.score, c.subject_type, c.subject_id))
+    chosen = visible[:limit] if limit is not None else visible
+    return [c.build(c.score, new_id) for c in chosen]
