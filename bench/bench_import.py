@@ -27,11 +27,27 @@ from storage.db import create_engine_for, create_schema  # noqa: E402
 from storage.uow import UnitOfWorkFactory  # noqa: E402
 
 COLUMNS = [
-    "Opportunity ID", "Opportunity Name", "Account Name", "Amount", "Stage", "Close Date",
-    "Created Date", "Lead Source", "Type", "Region", "Product",
+    "Opportunity ID",
+    "Opportunity Name",
+    "Account Name",
+    "Amount",
+    "Stage",
+    "Close Date",
+    "Created Date",
+    "Lead Source",
+    "Type",
+    "Region",
+    "Product",
 ]
-STAGES = ["Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote",
-          "Negotiation/Review", "Closed Won", "Closed Lost"]
+STAGES = [
+    "Prospecting",
+    "Qualification",
+    "Needs Analysis",
+    "Proposal/Price Quote",
+    "Negotiation/Review",
+    "Closed Won",
+    "Closed Lost",
+]
 
 
 def export(rows: int, seed: int = 1) -> bytes:
@@ -43,14 +59,21 @@ def export(rows: int, seed: int = 1) -> bytes:
     start = date(2024, 1, 1)
     for n in range(rows):
         created = start + timedelta(days=rng.randint(0, 900))
-        writer.writerow([
-            f"006{n:012d}", f"Opportunity {n}", f"Account {rng.randint(1, max(1, rows // 20))}",
-            f"${rng.lognormvariate(10, 1):,.2f}", rng.choice(STAGES),
-            (created + timedelta(days=rng.randint(10, 200))).strftime("%m/%d/%Y"),
-            created.strftime("%m/%d/%Y"), rng.choice(["Web", "Partner", "Event", "Outbound"]),
-            rng.choice(["New Business", "Renewal", "Upsell"]), rng.choice(["NA", "EMEA", "APAC"]),
-            rng.choice(["Platform", "Insights", "Add-on"]),
-        ])
+        writer.writerow(
+            [
+                f"006{n:012d}",
+                f"Opportunity {n}",
+                f"Account {rng.randint(1, max(1, rows // 20))}",
+                f"${rng.lognormvariate(10, 1):,.2f}",
+                rng.choice(STAGES),
+                (created + timedelta(days=rng.randint(10, 200))).strftime("%m/%d/%Y"),
+                created.strftime("%m/%d/%Y"),
+                rng.choice(["Web", "Partner", "Event", "Outbound"]),
+                rng.choice(["New Business", "Renewal", "Upsell"]),
+                rng.choice(["NA", "EMEA", "APAC"]),
+                rng.choice(["Platform", "Insights", "Add-on"]),
+            ]
+        )
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -64,8 +87,15 @@ def import_seconds(data: bytes, folder: Path, name: str) -> tuple[float, str]:
     create_schema(engine)
     started = time.perf_counter()
     summary = import_records(
-        "deals", data, preset="salesforce", column_map=None, dry_run=False, skip_bad_rows=False,
-        uow_factory=UnitOfWorkFactory(engine), pipeline=Pipeline(), clock=FixedClock(),
+        "deals",
+        data,
+        preset="salesforce",
+        column_map=None,
+        dry_run=False,
+        skip_bad_rows=False,
+        uow_factory=UnitOfWorkFactory(engine),
+        pipeline=Pipeline(),
+        clock=FixedClock(),
     )
     seconds = time.perf_counter() - started
     engine.dispose()
@@ -86,10 +116,14 @@ def main() -> None:
             data = export(rows)
             seconds, what = import_seconds(data, folder, f"import-{rows}.db")
             figures[rows] = seconds
-            print(f"{rows:>8,} rows ({len(data) / 1e6:.1f} MB): {seconds:6.1f} s, "
-                  f"{rows / seconds:,.0f} rows/s ({what})")
+            print(
+                f"{rows:>8,} rows ({len(data) / 1e6:.1f} MB): {seconds:6.1f} s, "
+                f"{rows / seconds:,.0f} rows/s ({what})"
+            )
     ratio = figures[args.rows] / figures[args.baseline]
-    print(f"ratio: {ratio:.1f}x the time for {args.rows / args.baseline:.0f}x the rows; target < 30 s")
+    print(
+        f"ratio: {ratio:.1f}x the time for {args.rows / args.baseline:.0f}x the rows; target < 30 s"
+    )
 
 
 if __name__ == "__main__":

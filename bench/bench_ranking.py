@@ -45,7 +45,9 @@ def prepare(url: str, shape: Shape) -> UnitOfWorkFactory:
         written = write_synthetic(engine, shape=shape, seed=1, now=NOW)
         print(f"wrote synthetic data in {written.seconds:.1f} s: {written.counts}")
     elif reps != shape.reps:
-        raise SystemExit(f"{url} holds {reps} reps, not {shape.reps}; delete it or pick another --url")
+        raise SystemExit(
+            f"{url} holds {reps} reps, not {shape.reps}; delete it or pick another --url"
+        )
     uow_factory = UnitOfWorkFactory(engine)
     with uow_factory() as uow:
         trained = uow.model_versions.latest("deal") is not None
@@ -72,8 +74,11 @@ def rank_everyone(uow_factory: UnitOfWorkFactory, owner_ids: list[int] | None) -
     quiet = forecaster.quiet_after_days()
     lists = {
         rep: build_action_list(
-            deals=items, deal_outlooks=outlooks, quiet_after_days=quiet,
-            hidden=hidden.get(rep, set()), limit=10,
+            deals=items,
+            deal_outlooks=outlooks,
+            quiet_after_days=quiet,
+            hidden=hidden.get(rep, set()),
+            limit=10,
         )
         for rep, items in by_rep.items()
     }
@@ -105,9 +110,13 @@ def main() -> None:
             f"{name:>24}: {run['reps']:,} reps, {run['deals']:,} open deals: total {run['total']:.2f} s "
             f"= load {run['load']:.2f} s + predict {run['predict']:.2f} s + rank {run['rank']:.2f} s"
         )
-    print(f"ratio all/baseline: {full['total'] / base['total']:.1f}x for {full['deals'] / base['deals']:.1f}x the deals")
-    print(f"share: load {full['load'] / full['total']:.0%}, predict {full['predict'] / full['total']:.0%}, "
-          f"rank {full['rank'] / full['total']:.0%}; peak memory {peak_mb:,.0f} MB; target < 10 s")
+    print(
+        f"ratio all/baseline: {full['total'] / base['total']:.1f}x for {full['deals'] / base['deals']:.1f}x the deals"
+    )
+    print(
+        f"share: load {full['load'] / full['total']:.0%}, predict {full['predict'] / full['total']:.0%}, "
+        f"rank {full['rank'] / full['total']:.0%}; peak memory {peak_mb:,.0f} MB; target < 10 s"
+    )
 
 
 if __name__ == "__main__":

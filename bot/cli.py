@@ -42,7 +42,8 @@ def settings_from(ctx: typer.Context) -> Settings:
 def _root(
     ctx: typer.Context,
     database_url: Annotated[
-        str | None, typer.Option("--database-url", help="Overrides DATABASE_URL.", show_default=False)
+        str | None,
+        typer.Option("--database-url", help="Overrides DATABASE_URL.", show_default=False),
     ] = None,
 ) -> None:
     overrides: dict[str, Any] = {}
@@ -72,7 +73,9 @@ def parse_when(text: str | None) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise CliError(f"'{text}' is not a date or time; use ISO form like 2026-11-23T08:00") from None
+        raise CliError(
+            f"'{text}' is not a date or time; use ISO form like 2026-11-23T08:00"
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -123,7 +126,9 @@ def _unexpected(error: Exception) -> int:
 
     if isinstance(error, (OperationalError, ProgrammingError)):
         reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
-        _say(f"error: database problem ({reason}). Check DATABASE_URL and run `dealbot db upgrade`.")
+        _say(
+            f"error: database problem ({reason}). Check DATABASE_URL and run `dealbot db upgrade`."
+        )
         return 2
     log.debug("unexpected error", exc_info=error)
     _say(f"error: {type(error).__name__}: {error} (set DEALBOT_LOG_LEVEL=DEBUG for details)")

@@ -45,7 +45,9 @@ def reps(ctx: typer.Context) -> None:
         everyone = uow.reps.list(active_only=False)
     table = Table("email", "name", "role", "time zone", "territories")
     for rep in everyone:
-        table.add_row(rep.email, rep.name, rep.role.value, rep.time_zone, ", ".join(rep.territories))
+        table.add_row(
+            rep.email, rep.name, rep.role.value, rep.time_zone, ", ".join(rep.territories)
+        )
     console.print(table)
 
 
@@ -53,7 +55,9 @@ def reps(ctx: typer.Context) -> None:
 def digest(
     ctx: typer.Context,
     rep: Annotated[str, typer.Option("--rep", help="The rep's email.")],
-    at: Annotated[str | None, typer.Option("--at", help="As of this moment (ISO); default now.")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="As of this moment (ISO); default now.")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=50)] = 10,
 ) -> None:
     """Print a rep's ranked action list, reasons included."""
@@ -61,11 +65,13 @@ def digest(
     from handlers.action_list import ranked_actions
 
     services = _services(ctx)
-    forecaster = load_forecaster(services.uow_factory)
+    forecaster = load_forecaster(services.uow_factory, services.settings.pipeline)
     result = ranked_actions(
         services.uow_factory, forecaster, rep_email=rep, at=parse_when(at), limit=limit
     )
-    table = Table(title=f"{result.rep.name}: {len(result.items)} actions as of {result.at:%Y-%m-%d %H:%M} UTC")
+    table = Table(
+        title=f"{result.rep.name}: {len(result.items)} actions as of {result.at:%Y-%m-%d %H:%M} UTC"
+    )
     for column in ("#", "do this", "why", "score"):
         table.add_column(column, overflow="fold")
     for n, item in enumerate(result.items, 1):
@@ -97,7 +103,9 @@ def _serve(services: Services, *, host: str | None, port: int | None) -> None:
     settings = services.settings
     app_ = create_app(settings, services)
     bind_host, bind_port = host or settings.host, port or settings.port
-    console.print(f"dealbot is listening on http://{bind_host}:{bind_port}  (health: /healthz, API: /docs)")
+    console.print(
+        f"dealbot is listening on http://{bind_host}:{bind_port}  (health: /healthz, API: /docs)"
+    )
     uvicorn.run(app_, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
 
 
@@ -106,18 +114,24 @@ def demo(
     ctx: typer.Context,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed for the demo team.")] = 7,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Seed and train, then stop.")] = False,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Seed and train, then stop.")
+    ] = False,
 ) -> None:
     """Seed a fresh local demo database, train the models, show a digest and serve the app."""
     from storage.migrate import upgrade
 
     settings = settings_from(ctx)
     if not settings.database_url.startswith("sqlite"):
-        raise CliError("`dealbot demo` makes its own SQLite file; unset DATABASE_URL or use `dealbot seed`")
+        raise CliError(
+            "`dealbot demo` makes its own SQLite file; unset DATABASE_URL or use `dealbot seed`"
+        )
     path = Path(DEMO_DATABASE).resolve()
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
-    demo_settings = Settings(**{**settings.model_dump(), "database_url": f"sqlite:///{path}", "mode": "demo"})
+    demo_settings = Settings(
+        **{**settings.model_dump(), "database_url": f"sqlite:///{path}", "mode": "demo"}
+    )
     upgrade(demo_settings.database_url)
     services = build_services(demo_settings)
     _seed_and_show(services, seed=seed)
@@ -139,9 +153,15 @@ def _seed_and_show(services: Services, *, seed: int) -> None:
         first = next((r for r in uow.reps.list() if r.role.value == "rep"), None)
     if first is not None:
         result = ranked_actions(
-            services.uow_factory, load_forecaster(services.uow_factory), rep_email=first.email, at=now, limit=5
+            services.uow_factory,
+            load_forecaster(services.uow_factory, services.settings.pipeline),
+            rep_email=first.email,
+            at=now,
+            limit=5,
         )
         console.print(f"\n[bold]{first.name}'s top actions right now[/bold]")
         for n, item in enumerate(result.items, 1):
             console.print(f" {n}. {item.title}\n    [dim]{item.reason}[/dim]")
-        console.print(f"\nTry: dealbot --database-url sqlite:///{DEMO_DATABASE} digest --rep {first.email}\n")
+        console.print(
+            f"\nTry: dealbot --database-url sqlite:///{DEMO_DATABASE} digest --rep {first.email}\n"
+        )

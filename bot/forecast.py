@@ -84,5 +84,7 @@ def _readable(stored: tuple[int, Any, bytes] | None, kind: str) -> ProbabilityMo
     try:
         return load_model(stored[2])
     except Exception as error:  # a blob from an older format or a broken write: rank, don't fail
-        log.warning("%s model v%s cannot be loaded (%s); ranking on base rates", kind, stored[0], error)
+        log.warning(
+            "%s model v%s cannot be loaded (%s); ranking on base rates", kind, stored[0], error
+        )
         return None

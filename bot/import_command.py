@@ -11,7 +11,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.cli import CliError, app, console, err_console
 from bot.cli_commands import _services
-from core.stages import Pipeline
 from handlers.importing import ImportSummary, import_records
 
 MAX_ERRORS_SHOWN = 30
@@ -37,7 +36,9 @@ def parse_column_map(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         column, sep, field = pair.rpartition("=")
         if not sep or not column.strip() or not field.strip():
-            raise CliError(f"--map '{pair}' is not COLUMN=FIELD (for example --map 'Deal Size=amount')")
+            raise CliError(
+                f"--map '{pair}' is not COLUMN=FIELD (for example --map 'Deal Size=amount')"
+            )
         column_map[column.strip()] = field.strip()
     return column_map
 
@@ -47,12 +48,16 @@ def import_file(
     ctx: typer.Context,
     kind: Annotated[Kind, typer.Argument(help="What the file holds.")],
     file: Annotated[Path, typer.Argument(help="The CSV file.", show_default=False)],
-    preset: Annotated[Preset | None, typer.Option(help="Column names of a CRM's standard export.")] = None,
+    preset: Annotated[
+        Preset | None, typer.Option(help="Column names of a CRM's standard export.")
+    ] = None,
     map_: Annotated[
         list[str] | None,
         typer.Option("--map", help="COLUMN=FIELD; repeat it. FIELD '-' ignores the column."),
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report; write nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and report; write nothing.")
+    ] = False,
     skip_bad_rows: Annotated[
         bool, typer.Option("--skip-bad-rows", help="Import the good rows and report the bad ones.")
     ] = False,
@@ -63,8 +68,13 @@ def import_file(
     data = file.read_bytes()
     services = _services(ctx)
     with Progress(
-        TextColumn("importing {task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err_console, transient=True, disable=len(data) < 200_000,
+        TextColumn("importing {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=len(data) < 200_000,
     ) as progress:
         task = progress.add_task(kind.value, total=None)
         summary = import_records(
@@ -75,7 +85,7 @@ def import_file(
             dry_run=dry_run,
             skip_bad_rows=skip_bad_rows,
             uow_factory=services.uow_factory,
-            pipeline=Pipeline(),
+            pipeline=services.settings.pipeline,
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             clock=services.clock,
         )
@@ -101,7 +111,9 @@ def _report(summary: ImportSummary) -> None:
             console.print(f"  merged: {merge}")
     if summary.unresolved_owners:
         names = ", ".join(summary.unresolved_owners[:10])
-        console.print(f"  {summary.rows_without_owner} rows name an owner who is not a rep: {names}")
+        console.print(
+            f"  {summary.rows_without_owner} rows name an owner who is not a rep: {names}"
+        )
     for error in summary.errors[:MAX_ERRORS_SHOWN]:
         where = f"row {error.row}, column '{error.column}': " if error.row else ""
         err_console.print(f"  {where}{error.reason}", highlight=False, soft_wrap=True, markup=False)

@@ -16,7 +16,9 @@ from bot.learning.trainer import SklearnTrainer
 from bot.services import Services
 from handlers.models import SCORE_COLUMNS, score_records, train_models
 
-model_app = typer.Typer(help="Train and check the win-probability and lead models.", no_args_is_help=True)
+model_app = typer.Typer(
+    help="Train and check the win-probability and lead models.", no_args_is_help=True
+)
 app.add_typer(model_app, name="model")
 
 
@@ -42,7 +44,9 @@ def score(
     ctx: typer.Context,
     kind: Annotated[ScoreKind, typer.Argument(help="Score open deals or open leads.")],
     out: Annotated[Path, typer.Option("--out", help="CSV file to write.", show_default=False)],
-    at: Annotated[str | None, typer.Option("--at", help="As of this moment (ISO); default now.")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="As of this moment (ISO); default now.")
+    ] = None,
 ) -> None:
     """Write one row per open record with its probability (deals: expected days and value too)."""
     if out.parent and not out.parent.exists():

@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.stages import DEFAULT_OPEN_STAGES, LOST, WON, Pipeline
 
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "xxx", "todo"}
 DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
@@ -33,6 +42,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     digest_hour: int = Field(8, ge=0, le=23)
     action_list_size: int = Field(10, ge=1, le=50)
+    stages: str = Field(
+        ",".join(DEFAULT_OPEN_STAGES),
+        description="Open pipeline stages in order, comma-separated; Won and Lost close a deal.",
+    )
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "DEALBOT_SLACK_BOT_TOKEN")
     )
@@ -40,6 +53,24 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "DEALBOT_SLACK_SIGNING_SECRET")
     )
     webhook_secret: SecretStr | None = None
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return Pipeline(open_stages=tuple(s.strip() for s in self.stages.split(",") if s.strip()))
+
+    @field_validator("stages")
+    @classmethod
+    def _stages_make_sense(cls, value: str) -> str:
+        names = [s.strip() for s in value.split(",") if s.strip()]
+        if not names:
+            raise ValueError(
+                "name at least one open stage, e.g. Prospecting,Qualification,Proposal"
+            )
+        if len({n.lower() for n in names}) != len(names):
+            raise ValueError("a stage is named twice")
+        if {n.lower() for n in names} & {WON.lower(), LOST.lower()}:
+            raise ValueError("Won and Lost are added after the open stages; leave them out")
+        return value
 
     @model_validator(mode="after")
     def _secrets_make_sense(self) -> Settings:

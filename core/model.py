@@ -7,10 +7,10 @@ ranking read them; nothing here knows about a database, a chat platform or the c
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Mapping
 
 Attributes = Mapping[str, str]
 """Custom attributes imported with a record: column name -> raw text. They become model features."""

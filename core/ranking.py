@@ -12,6 +12,7 @@ import math
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+
 from core.facts import DealFacts, LeadFacts
 from core.model import Action, ActionKind
 from core.money import format_amount, format_days
@@ -114,7 +115,11 @@ def _deal_candidate(facts: DealFacts, outlook: DealOutlook, quiet_after_days: fl
 
 
 def _deal_action(
-    facts: DealFacts, outlook: DealOutlook, urgency: Urgency, score: float, new_id: Callable[[], uuid.UUID]
+    facts: DealFacts,
+    outlook: DealOutlook,
+    urgency: Urgency,
+    score: float,
+    new_id: Callable[[], uuid.UUID],
 ) -> Action:
     deal = facts.deal
     reason = (
@@ -139,7 +144,11 @@ def _deal_action(
 def _deal_title(facts: DealFacts) -> str:
     deal = facts.deal
     account = facts.account.name if facts.account else None
-    where = f"{deal.name} ({account})" if account and account.lower() not in deal.name.lower() else deal.name
+    where = (
+        f"{deal.name} ({account})"
+        if account and account.lower() not in deal.name.lower()
+        else deal.name
+    )
     if deal.next_action is not None:
         return f"{deal.next_action.text}: {where}"
     return f"Follow up: {where}"
@@ -147,7 +156,10 @@ def _deal_title(facts: DealFacts) -> str:
 
 def _lead_candidate(facts: LeadFacts, outlook: LeadOutlook) -> _Candidate:
     urgency = lead_urgency(facts)
-    score = expected_value(outlook.typical_value, outlook.p_convert, outlook.typical_days) * urgency.multiplier
+    score = (
+        expected_value(outlook.typical_value, outlook.p_convert, outlook.typical_days)
+        * urgency.multiplier
+    )
 
     def build(final: float, new_id: Callable[[], uuid.UUID]) -> Action:
         return _lead_action(facts, outlook, urgency, final, new_id)
@@ -156,7 +168,11 @@ def _lead_candidate(facts: LeadFacts, outlook: LeadOutlook) -> _Candidate:
 
 
 def _lead_action(
-    facts: LeadFacts, outlook: LeadOutlook, urgency: Urgency, score: float, new_id: Callable[[], uuid.UUID]
+    facts: LeadFacts,
+    outlook: LeadOutlook,
+    urgency: Urgency,
+    score: float,
+    new_id: Callable[[], uuid.UUID],
 ) -> Action:
     lead = facts.lead
     source = f" from {lead.source}" if lead.source else ""

@@ -31,7 +31,6 @@ from storage.tables import (
     ActionRow,
     ActivityRow,
     ContactRow,
-    DealRow,
     LeadRow,
     RepRow,
     SignalRow,
@@ -94,7 +93,11 @@ def account_from_row(row: AccountRow) -> Account:
 
 
 def account_to_row(account: Account) -> dict[str, Any]:
-    return {**_row_values(account), "attributes": dict(account.attributes), "name_key": name_key(account.name)}
+    return {
+        **_row_values(account),
+        "attributes": dict(account.attributes),
+        "name_key": name_key(account.name),
+    }
 
 
 def contact_from_row(row: ContactRow) -> Contact:
@@ -116,7 +119,9 @@ def lead_to_row(lead: Lead) -> dict[str, Any]:
 def deal_from_row(row: Any) -> Deal:
     next_action = None
     if row.next_action_text:
-        next_action = NextAction(row.next_action_text, row.next_action_due, row.next_action_owner_id)
+        next_action = NextAction(
+            row.next_action_text, row.next_action_due, row.next_action_owner_id
+        )
     return _plain(
         Deal,
         row,

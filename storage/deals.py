@@ -44,7 +44,10 @@ class SqlDealRepository(_RowRepository[Deal, DealRow]):
 
     def stage_changes(self, deal_ids: Iterable[int] | None = None) -> list[StageChange]:
         changes = _in_chunks(
-            self.session, StageChangeRow, col(StageChangeRow.deal_id), deal_ids,
+            self.session,
+            StageChangeRow,
+            col(StageChangeRow.deal_id),
+            deal_ids,
             convert.stage_change_from_row,
         )
         return sorted(changes, key=lambda c: (c.deal_id, c.changed_at))
@@ -133,4 +136,3 @@ def _aware(value: Any) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-

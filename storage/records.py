@@ -27,7 +27,12 @@ class SqlActionRepository:
         return convert.action_from_row(row) if row is not None else None
 
     def set_status(
-        self, action_id: uuid.UUID, status: ActionStatus, *, at: datetime, until: datetime | None = None
+        self,
+        action_id: uuid.UUID,
+        status: ActionStatus,
+        *,
+        at: datetime,
+        until: datetime | None = None,
     ) -> None:
         row = self.session.get(ActionRow, str(action_id))
         if row is None:
@@ -75,7 +80,9 @@ class SqlModelVersionRepository:
         query = select(ModelVersionRow).order_by(ModelVersionRow.id)
         if kind is not None:
             query = query.where(ModelVersionRow.kind == kind)
-        return [(r.id or 0, r.kind, r.trained_at, dict(r.metrics)) for r in self.session.exec(query)]
+        return [
+            (r.id or 0, r.kind, r.trained_at, dict(r.metrics)) for r in self.session.exec(query)
+        ]
 
 
 class SqlAuditLog:
@@ -86,6 +93,8 @@ class SqlAuditLog:
         self, *, actor: str, action: str, subject: str, before: Any, after: Any, at: datetime
     ) -> None:
         self.session.add(
-            AuditLogRow(actor=actor, action=action, subject=subject, before=before, after=after, at=at)
+            AuditLogRow(
+                actor=actor, action=action, subject=subject, before=before, after=after, at=at
+            )
         )
         self.session.flush()

@@ -65,7 +65,7 @@ class _RowRepository(Generic[V, R]):
         return type(self).to_value(row) if row is not None else None
 
     def update(self, value: V) -> V:
-        row_id = getattr(value, "id")
+        row_id = value.id
         values = type(self).to_row(value)
         values.pop("id", None)
         statement = update(self.table).where(self.table.c.id == bindparam("row_id"))
@@ -89,7 +89,10 @@ class _RowRepository(Generic[V, R]):
         if statement is None:
             table = self.table
             statement = (
-                select(table).where(table.c[column] == bindparam("wanted")).order_by(table.c.id).limit(1)
+                select(table)
+                .where(table.c[column] == bindparam("wanted"))
+                .order_by(table.c.id)
+                .limit(1)
             )
             self._lookups[column] = statement
         return statement
@@ -185,7 +188,10 @@ class SqlLeadRepository(_RowRepository[Lead, LeadRow]):
         ids = [lead.id for lead in leads if lead.id is not None]
         signals = _group(SqlSignalRepository(self.session).for_leads(ids), "lead_id")
         touches = _group(SqlActivityRepository(self.session).for_leads(ids), "lead_id")
-        return [_lead_facts(lead, signals.get(lead.id, []), touches.get(lead.id, []), at) for lead in leads]
+        return [
+            _lead_facts(lead, signals.get(lead.id, []), touches.get(lead.id, []), at)
+            for lead in leads
+        ]
 
 
 def _group(items: Iterable[Any], key: str) -> dict[int, list[Any]]:
@@ -195,7 +201,9 @@ def _group(items: Iterable[Any], key: str) -> dict[int, list[Any]]:
     return grouped
 
 
-def _lead_facts(lead: Lead, signals: list[Signal], touches: list[Activity], at: datetime) -> LeadFacts:
+def _lead_facts(
+    lead: Lead, signals: list[Signal], touches: list[Activity], at: datetime
+) -> LeadFacts:
     seen = [s for s in signals if s.occurred_at <= at]
     recent = [s for s in seen if (at - s.occurred_at).total_seconds() <= 7 * 86400]
     return LeadFacts(
@@ -210,7 +218,11 @@ def _lead_facts(lead: Lead, signals: list[Signal], touches: list[Activity], at: 
 
 
 def _in_chunks(
-    session: Session, row_type: Any, column: Any, ids: Iterable[int] | None, to_value: Callable[[Any], V]
+    session: Session,
+    row_type: Any,
+    column: Any,
+    ids: Iterable[int] | None,
+    to_value: Callable[[Any], V],
 ) -> list[V]:
     if ids is None:
         query = select(row_type.__table__).where(column != None)  # noqa: E711
@@ -233,10 +245,14 @@ class SqlActivityRepository(_RowRepository[Activity, ActivityRow]):
         return self._first(external_id=external_id)
 
     def for_deals(self, deal_ids: Iterable[int] | None = None) -> list[Activity]:
-        return _in_chunks(self.session, ActivityRow, col(ActivityRow.deal_id), deal_ids, self.to_value)
+        return _in_chunks(
+            self.session, ActivityRow, col(ActivityRow.deal_id), deal_ids, self.to_value
+        )
 
     def for_leads(self, lead_ids: Iterable[int] | None = None) -> list[Activity]:
-        return _in_chunks(self.session, ActivityRow, col(ActivityRow.lead_id), lead_ids, self.to_value)
+        return _in_chunks(
+            self.session, ActivityRow, col(ActivityRow.lead_id), lead_ids, self.to_value
+        )
 
 
 class SqlSignalRepository(_RowRepository[Signal, SignalRow]):

@@ -58,7 +58,7 @@ class SqlUnitOfWork:
         self.session.rollback()
 
 
-def unit_of_work_factory(engine: Engine) -> "UnitOfWorkFactory":
+def unit_of_work_factory(engine: Engine) -> UnitOfWorkFactory:
     return UnitOfWorkFactory(engine)
 
 

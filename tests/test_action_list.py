@@ -26,7 +26,9 @@ def uow_factory(database_url: str) -> Iterator[UnitOfWorkFactory]:
         alice = uow.reps.add(Rep(email="alice@example.com", name="Alice"))
         bob = uow.reps.add(Rep(email="bob@example.com", name="Bob"))
         acme = uow.accounts.add(Account(name="Acme", domain="acme.com"))
-        for n, (amount, stage) in enumerate([(45_000, "Proposal"), (5_000, "Prospecting"), (90_000, "Negotiation")]):
+        for n, (amount, stage) in enumerate(
+            [(45_000, "Proposal"), (5_000, "Prospecting"), (90_000, "Negotiation")]
+        ):
             uow.deals.add(
                 Deal(
                     name=f"Acme deal {n}",
@@ -39,7 +41,9 @@ def uow_factory(database_url: str) -> Iterator[UnitOfWorkFactory]:
                     next_action=NextAction("Send pricing", date(2026, 11, 20)) if n == 1 else None,
                 )
             )
-        uow.deals.add(Deal(name="Bob's deal", stage="Demo", created_at=NOW, owner_id=bob.id, amount=1))
+        uow.deals.add(
+            Deal(name="Bob's deal", stage="Demo", created_at=NOW, owner_id=bob.id, amount=1)
+        )
         uow.leads.add(
             Lead(
                 name="Sarah Lee",
@@ -55,7 +59,9 @@ def uow_factory(database_url: str) -> Iterator[UnitOfWorkFactory]:
 
 
 def test_a_rep_sees_only_their_own_deals_and_leads(uow_factory):
-    result = ranked_actions(uow_factory, load_forecaster(uow_factory), rep_email="alice@example.com", at=NOW)
+    result = ranked_actions(
+        uow_factory, load_forecaster(uow_factory), rep_email="alice@example.com", at=NOW
+    )
     assert result.open_deals == 3 and result.open_leads == 1
     assert {a.subject_type for a in result.items} == {"deal", "lead"}
     assert "Bob's deal" not in " ".join(a.title for a in result.items)
@@ -72,21 +78,33 @@ def test_shown_items_are_recorded_and_snoozed_ones_stay_hidden(uow_factory):
         assert uow.actions.get(top.id) is not None
         uow.actions.set_status(top.id, ActionStatus.SNOOZED, at=NOW, until=NOW + timedelta(hours=1))
         uow.commit()
-    later = ranked_actions(uow_factory, forecaster, rep_email="alice@example.com", at=NOW + timedelta(minutes=5))
-    assert (top.subject_type, top.subject_id) not in {(a.subject_type, a.subject_id) for a in later.items}
-    after = ranked_actions(uow_factory, forecaster, rep_email="alice@example.com", at=NOW + timedelta(hours=2))
-    assert (top.subject_type, top.subject_id) in {(a.subject_type, a.subject_id) for a in after.items}
+    later = ranked_actions(
+        uow_factory, forecaster, rep_email="alice@example.com", at=NOW + timedelta(minutes=5)
+    )
+    assert (top.subject_type, top.subject_id) not in {
+        (a.subject_type, a.subject_id) for a in later.items
+    }
+    after = ranked_actions(
+        uow_factory, forecaster, rep_email="alice@example.com", at=NOW + timedelta(hours=2)
+    )
+    assert (top.subject_type, top.subject_id) in {
+        (a.subject_type, a.subject_id) for a in after.items
+    }
 
 
 def test_unknown_rep_is_a_clear_error(uow_factory):
     with pytest.raises(UnknownRep, match="nobody@example.com"):
-        ranked_actions(uow_factory, load_forecaster(uow_factory), rep_email="nobody@example.com", at=NOW)
+        ranked_actions(
+            uow_factory, load_forecaster(uow_factory), rep_email="nobody@example.com", at=NOW
+        )
 
 
 def test_the_bulk_pass_gives_each_rep_the_same_list_as_asking_one_by_one(uow_factory):
     forecaster = load_forecaster(uow_factory)
     everyone = ranked_actions_for_all(uow_factory, forecaster, at=NOW, record=False)
-    alice = ranked_actions(uow_factory, forecaster, rep_email="alice@example.com", at=NOW, record=False)
+    alice = ranked_actions(
+        uow_factory, forecaster, rep_email="alice@example.com", at=NOW, record=False
+    )
     with uow_factory() as uow:
         alice_id = uow.reps.by_email("alice@example.com").id  # type: ignore[union-attr]
     bulk = [(a.subject_type, a.subject_id, a.reason) for a in everyone[alice_id]]

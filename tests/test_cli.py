@@ -26,14 +26,18 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def first_rep(url: str) -> str:
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-        (email,) = conn.execute("select email from rep where role = 'rep' order by id limit 1").fetchone()
+        (email,) = conn.execute(
+            "select email from rep where role = 'rep' order by id limit 1"
+        ).fetchone()
     return str(email)
 
 
 def test_seed_then_digest_prints_a_ranked_list_with_reasons(db, capsys):
     code, out, _ = run(capsys, "--database-url", db, "seed", "--seed", "3", "--now", NOW)
     assert code == 0 and "300" in out
-    code, out, err = run(capsys, "--database-url", db, "digest", "--rep", first_rep(db), "--at", NOW)
+    code, out, err = run(
+        capsys, "--database-url", db, "digest", "--rep", first_rep(db), "--at", NOW
+    )
     assert code == 0, err
     assert "% to close" in out and "actions as of 2026-11-23 08:00" in out
 
@@ -86,7 +90,9 @@ DEALS = """Opportunity ID,Opportunity Name,Account Name,Amount,Stage,Close Date,
 
 def test_import_with_a_bad_row_writes_nothing_and_says_where(db, capsys, tmp_path):
     source = write(tmp_path / "deals.csv", DEALS)
-    code, out, err = run(capsys, "--database-url", db, "import", "deals", str(source), "--preset", "salesforce")
+    code, out, err = run(
+        capsys, "--database-url", db, "import", "deals", str(source), "--preset", "salesforce"
+    )
     assert code == 2
     assert "row 3, column 'Amount': '12k' is not an amount" in err
     assert "nothing was imported" in out
@@ -110,10 +116,18 @@ def test_model_train_and_score_write_a_checkable_csv(db, capsys, tmp_path):
     assert code == 0, err
     assert "deal model" in out and "lead model" in out
     target = tmp_path / "scores.csv"
-    code, out, err = run(capsys, "--database-url", db, "model", "score", "deals", "--out", str(target), "--at", NOW)
+    code, out, err = run(
+        capsys, "--database-url", db, "model", "score", "deals", "--out", str(target), "--at", NOW
+    )
     assert code == 0, err
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
-    assert rows and set(rows[0]) == {"id", "external_id", "probability", "expected_days", "expected_value"}
+    assert rows and set(rows[0]) == {
+        "id",
+        "external_id",
+        "probability",
+        "expected_days",
+        "expected_value",
+    }
     assert all(0.0 <= float(r["probability"]) <= 1.0 for r in rows)
     with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
         open_deals = conn.execute("select count(*) from deal where status = 'open'").fetchone()[0]

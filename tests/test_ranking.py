@@ -45,7 +45,9 @@ def facts(
         stage=stage,
         stage_entered_at=NOW - timedelta(days=5),
         amount=amount,
-        last_touch_at=NOW - timedelta(days=last_touch_days) if last_touch_days is not None else None,
+        last_touch_at=NOW - timedelta(days=last_touch_days)
+        if last_touch_days is not None
+        else None,
         last_signal_at=NOW - timedelta(hours=signal_hours) if signal_hours is not None else None,
         signals_7d=3 if signal_hours is not None else 0,
     )
@@ -75,7 +77,11 @@ def test_higher_velocity_ranks_first_and_reason_has_the_numbers():
 @pytest.mark.parametrize(
     ("kwargs", "kind", "note"),
     [
-        ({"next_due": date(2026, 11, 21)}, ActionKind.OVERDUE_NEXT_STEP, "next step 2 days overdue"),
+        (
+            {"next_due": date(2026, 11, 21)},
+            ActionKind.OVERDUE_NEXT_STEP,
+            "next step 2 days overdue",
+        ),
         ({"last_touch_days": 30}, ActionKind.GONE_QUIET, "no touch for 30 days (norm 14)"),
         ({"signal_hours": 5}, ActionKind.FOLLOW_UP, "3 buying signals this week"),
     ],
@@ -104,15 +110,21 @@ def test_quiet_threshold_follows_the_stage_norm():
 
 def test_ties_break_deterministically_by_subject():
     outlooks = {i: DealOutlook(0.5, 10) for i in (3, 1, 2)}
-    first = build_action_list(deals=[facts(3), facts(1), facts(2)], deal_outlooks=outlooks, new_id=ids())
-    second = build_action_list(deals=[facts(2), facts(3), facts(1)], deal_outlooks=outlooks, new_id=ids())
+    first = build_action_list(
+        deals=[facts(3), facts(1), facts(2)], deal_outlooks=outlooks, new_id=ids()
+    )
+    second = build_action_list(
+        deals=[facts(2), facts(3), facts(1)], deal_outlooks=outlooks, new_id=ids()
+    )
     assert [a.subject_id for a in first] == [1, 2, 3] == [a.subject_id for a in second]
 
 
 def test_hidden_subjects_and_limit():
     outlooks = {i: DealOutlook(0.1 * i, 10) for i in range(1, 6)}
     deals = [facts(i) for i in range(1, 6)]
-    items = build_action_list(deals=deals, deal_outlooks=outlooks, hidden={("deal", 5)}, limit=2, new_id=ids())
+    items = build_action_list(
+        deals=deals, deal_outlooks=outlooks, hidden={("deal", 5)}, limit=2, new_id=ids()
+    )
     assert [a.subject_id for a in items] == [4, 3]
 
 
@@ -124,7 +136,11 @@ def test_every_item_gets_its_own_id():
 
 @pytest.mark.parametrize(
     ("due_minutes", "note"),
-    [(-30, "first touch 30 min overdue"), (3, "first touch due in 3 min"), (600, "first touch due in 10 h")],
+    [
+        (-30, "first touch 30 min overdue"),
+        (3, "first touch due in 3 min"),
+        (600, "first touch due in 10 h"),
+    ],
 )
 def test_lead_waiting_for_first_touch(due_minutes, note):
     lead = Lead(

@@ -75,7 +75,9 @@ def test_leaving_without_commit_rolls_back(engine: Engine) -> None:
 def _seed_deal(engine: Engine) -> tuple[int, int]:
     with SqlUnitOfWork(engine) as uow:
         rep = uow.reps.add(Rep(email="a@example.com", name="A"))
-        account = uow.accounts.add(Account(name="Acme Corp", domain="acme.com", attributes={"Tier": "1"}))
+        account = uow.accounts.add(
+            Account(name="Acme Corp", domain="acme.com", attributes={"Tier": "1"})
+        )
         deal = uow.deals.add(
             Deal(
                 name="Acme EU",
@@ -90,15 +92,25 @@ def _seed_deal(engine: Engine) -> tuple[int, int]:
             )
         )
         assert deal.id is not None and rep.id is not None
-        touches = [1, 3, 10, 20, 45]  # days ago; the last one is before the deal existed: still counted
+        touches = [
+            1,
+            3,
+            10,
+            20,
+            45,
+        ]  # days ago; the last one is before the deal existed: still counted
         for days in touches:
             uow.activities.add(
-                Activity(ActivityKind.CALL, NOW - timedelta(days=days), deal_id=deal.id, rep_id=rep.id)
+                Activity(
+                    ActivityKind.CALL, NOW - timedelta(days=days), deal_id=deal.id, rep_id=rep.id
+                )
             )
         uow.activities.add(Activity(ActivityKind.EMAIL, NOW + timedelta(days=1), deal_id=deal.id))
         uow.signals.add(Signal("pricing_page", NOW - timedelta(hours=5), deal_id=deal.id))
         uow.signals.add(Signal("pricing_page", NOW - timedelta(days=9), deal_id=deal.id))
-        uow.deals.add_stage_change(StageChange(deal.id, "Proposal", NOW - timedelta(days=6), "Demo"))
+        uow.deals.add_stage_change(
+            StageChange(deal.id, "Proposal", NOW - timedelta(days=6), "Demo")
+        )
         uow.commit()
         return rep.id, deal.id
 
@@ -122,7 +134,9 @@ def test_closing_a_deal_removes_it_from_open_facts(engine: Engine) -> None:
     with SqlUnitOfWork(engine) as uow:
         deal = uow.deals.get(deal_id)
         assert deal is not None
-        uow.deals.update(dataclasses.replace(deal, stage="Won", status=DealStatus.WON, closed_at=NOW))
+        uow.deals.update(
+            dataclasses.replace(deal, stage="Won", status=DealStatus.WON, closed_at=NOW)
+        )
         uow.commit()
     with SqlUnitOfWork(engine) as uow:
         assert uow.deals.open_facts(owner_ids=None, at=NOW) == []
@@ -138,11 +152,16 @@ def test_snoozed_and_dismissed_actions_are_hidden_until_their_time(engine: Engin
     ]
     with SqlUnitOfWork(engine) as uow:
         uow.actions.record_shown(shown)
-        uow.actions.set_status(shown[0].id, ActionStatus.SNOOZED, at=NOW, until=NOW + timedelta(hours=1))
+        uow.actions.set_status(
+            shown[0].id, ActionStatus.SNOOZED, at=NOW, until=NOW + timedelta(hours=1)
+        )
         uow.actions.set_status(shown[1].id, ActionStatus.DISMISSED, at=NOW)
         uow.commit()
     with SqlUnitOfWork(engine) as uow:
-        assert uow.actions.hidden_subjects(rep_id=rep_id, at=NOW) == {("deal", deal_id), ("lead", 77)}
+        assert uow.actions.hidden_subjects(rep_id=rep_id, at=NOW) == {
+            ("deal", deal_id),
+            ("lead", 77),
+        }
         later = NOW + timedelta(hours=2)
         assert uow.actions.hidden_subjects(rep_id=rep_id, at=later) == {("lead", 77)}
         loaded = uow.actions.get(shown[0].id)
@@ -162,7 +181,9 @@ def test_account_lookup_by_name_ignores_case_and_spacing(engine: Engine) -> None
 
 def test_open_lead_facts_count_recent_signals(engine: Engine) -> None:
     with SqlUnitOfWork(engine) as uow:
-        lead = uow.leads.add(Lead(name="Sarah", created_at=NOW - timedelta(days=2), email="s@acme.com"))
+        lead = uow.leads.add(
+            Lead(name="Sarah", created_at=NOW - timedelta(days=2), email="s@acme.com")
+        )
         uow.signals.add(Signal("pricing_page", NOW - timedelta(days=1), weight=3, lead_id=lead.id))
         uow.signals.add(Signal("blog_view", NOW - timedelta(days=10), weight=1, lead_id=lead.id))
         uow.commit()
@@ -187,7 +208,10 @@ def test_migrations_build_the_same_tables_as_the_models(database_url: str) -> No
     upgrade(database_url)  # a second run is a no-op
     assert current(database_url) is not None
     engine = create_engine_for(database_url)
-    migrated = {t: {c["name"] for c in inspect(engine).get_columns(t)} for t in inspect(engine).get_table_names()}
+    migrated = {
+        t: {c["name"] for c in inspect(engine).get_columns(t)}
+        for t in inspect(engine).get_table_names()
+    }
     engine.dispose()
     from sqlmodel import SQLModel
 
