@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import fields
 from datetime import date, time
+from functools import cache
 from typing import Any, TypeVar
 
 from core.model import (
@@ -41,9 +42,13 @@ from storage.tables import (
 V = TypeVar("V")
 
 
+@cache
+def _field_names(value_type: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(value_type))
+
+
 def _plain(value_type: type[V], row: Any, **overrides: Any) -> V:
-    names = [f.name for f in fields(value_type)]  # type: ignore[arg-type]
-    values = {n: getattr(row, n) for n in names if n not in overrides}
+    values = {n: getattr(row, n) for n in _field_names(value_type) if n not in overrides}
     return value_type(**values, **overrides)
 
 

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from core.facts import DealFacts
 from core.model import Account, Deal, DealStatus, StageChange
 from storage import convert
+from storage.bulk import deal_from_raw, raw_deal_select
 from storage.repositories import SqlAccountRepository, _in_chunks, _RowRepository
 from storage.tables import ActivityRow, DealRow, SignalRow, StageChangeRow
 
@@ -31,10 +32,11 @@ class SqlDealRepository(_RowRepository[Deal, DealRow]):
         return self._first(external_id=external_id)
 
     def list_open(self, *, owner_ids: Sequence[int] | None = None) -> list[Deal]:
-        conditions: list[Any] = [DealRow.status == DealStatus.OPEN.value]
+        query = raw_deal_select(self.table).where(self.table.c.status == DealStatus.OPEN.value)
         if owner_ids is not None:
-            conditions.append(col(DealRow.owner_id).in_(list(owner_ids)))
-        return self._all(*conditions)
+            query = query.where(self.table.c.owner_id.in_(list(owner_ids)))
+        rows = self._execute(query.order_by(self.table.c.id)).all()
+        return [deal_from_raw(row) for row in rows]
 
     def list_closed(self) -> list[Deal]:
         return self._all(DealRow.status != DealStatus.OPEN.value)

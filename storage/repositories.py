@@ -98,8 +98,9 @@ class _RowRepository(Generic[V, R]):
         return statement
 
     def _all(self, *conditions: Any) -> list[V]:
-        rows = self._execute(select(self.table).where(*conditions).order_by(self.table.c.id))
-        return [type(self).to_value(row) for row in rows]
+        query = select(self.table).where(*conditions).order_by(self.table.c.id)
+        to_value = type(self).to_value
+        return [to_value(row) for row in self._execute(query).all()]
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
