@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from core.facts import DealFacts, LeadFacts
-from core.history import LeadExample
+from core.history import DealExample, LeadExample
 from core.norms import PRIOR_STRENGTH, StageNorms, StageRate
 
-MIN_EXAMPLES = 40
-MIN_PER_CLASS = 10
+MIN_EXAMPLES = 200
+MIN_PER_CLASS = 30
+"""Below either, a learned model's holdout is too small to tell it from base rates."""
 DEFAULT_LEAD_RATE = 0.10
 FORMAT = "dealbot-base-rate/1"
 
@@ -89,6 +90,33 @@ class BaseRateLeadModel:
             "by_source": {k: asdict(v) for k, v in self.by_source.items()},
         }
         return json.dumps(payload).encode()
+
+
+def deal_base_rates(examples: Iterable[DealExample], norms: StageNorms) -> BaseRateDealModel:
+    """Stage win rates from these examples only, each deal counted once per stage it was seen in.
+
+    Counted as `compute_stage_norms` counts (deals that reached the stage) and Beta-smoothed
+    toward these deals' own win rate, never toward `norms` (which saw every deal), so base rates
+    fitted on older deals can be scored honestly on newer ones. The other norms (days in stage,
+    touch gaps) are kept from `norms`: they carry no outcomes.
+    """
+    seen: set[tuple[int | None, str]] = set()
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    outcomes: dict[int | None, bool] = {}
+    for example in examples:
+        deal_id = example.facts.deal.id
+        outcomes[deal_id] = example.won
+        if (deal_id, example.facts.stage) not in seen:
+            seen.add((deal_id, example.facts.stage))
+            counts[example.facts.stage][0] += example.won
+            counts[example.facts.stage][1] += 1
+    wins, total = sum(outcomes.values()), len(outcomes)
+    overall = StageRate((wins + 1) / (total + 2), wins, total)
+    rates = {
+        s: StageRate((w + PRIOR_STRENGTH * overall.rate) / (n + PRIOR_STRENGTH), w, n)
+        for s, (w, n) in counts.items()
+    }
+    return BaseRateDealModel(replace(norms, win_rates=rates, global_rate=overall))
 
 
 def lead_base_rates(examples: Iterable[LeadExample]) -> BaseRateLeadModel:

@@ -15,6 +15,11 @@ Leakage is prevented here, by construction:
 - `label_time` is when the outcome became known (close time for deals, creation for leads, whose
   disqualification time is not recorded); the trainer splits on it, so the holdout only holds
   outcomes that came after everything it trained on.
+Snapshots are not reweighted, though won deals leave more of them (they walk every stage): the
+model scores the open pipeline at a moment, where long-lived deals are over-represented too, and
+on synthetic histories (tests/test_learning.py) unweighted snapshots match that pipeline's win
+rate within a few points, while counting each deal once (1 / its snapshots) understates it by
+about 8 and weighting by open time overcorrects when lost deals linger.
 What stays imperfect: amounts and custom attributes are their latest values (no field history),
 so the learning adapter screens them for outcome-shaped patterns as well.
 """
@@ -41,7 +46,12 @@ from core.norms import (
 )
 from core.stages import Pipeline
 
-__all__ = ["StageNorms", "compute_stage_norms", "deal_training_snapshots", "expected_days_to_close"]
+__all__ = [
+    "StageNorms",
+    "compute_stage_norms",
+    "deal_training_snapshots",
+    "expected_days_to_close",
+]
 
 TOUCH_KINDS = frozenset(ActivityKind)
 """Every logged activity is a touch, as in storage's `open_facts`: training matches serving."""

@@ -38,19 +38,29 @@ class TrainReport:
     metrics: dict[str, dict[str, Any]]
 
     def lines(self) -> list[str]:
-        """A short human summary per model, for the CLI."""
+        """A short human summary per model, for the CLI: holdout figures against base rates."""
         out = []
         for kind, metrics in self.metrics.items():
             head = f"{kind} model v{self.versions[kind]}: {metrics.get('model')}"
             if "fallback" in metrics:
                 out.append(f"{head} ({metrics['fallback']})")
                 continue
-            holdout = metrics.get("holdout", {})
-            out.append(
-                f"{head}, {metrics.get('examples')} examples, holdout AUC {holdout.get('auc')}, "
-                f"log-loss {holdout.get('log_loss')} (base rates: AUC "
-                f"{metrics.get('base_rate_model', {}).get('auc')})"
-            )
+            base = metrics.get("base_rate_model", {})
+            learned = metrics.get("learned_model", {})
+            if "kept" in metrics:
+                out.append(f"{head}, {metrics.get('examples')} examples; {metrics['kept']}")
+                out.append(
+                    f"  holdout AUC {base.get('auc')}, log-loss {base.get('log_loss')} "
+                    f"(best learned, {learned.get('model')}: AUC {learned.get('auc')}, "
+                    f"log-loss {learned.get('log_loss')})"
+                )
+            else:
+                holdout = metrics.get("holdout", {})
+                out.append(
+                    f"{head}, {metrics.get('examples')} examples, holdout AUC "
+                    f"{holdout.get('auc')}, log-loss {holdout.get('log_loss')} "
+                    f"(base rates: AUC {base.get('auc')}, log-loss {base.get('log_loss')})"
+                )
             out += [f"  dropped {d['feature']}: {d['reason']}" for d in metrics.get("dropped", [])]
         return out
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.facts import DealFacts
-from core.history import deal_facts_as_of
+from core.history import deal_facts_as_of, stage_spells
 from core.model import Account, Activity, ActivityKind, Deal, DealStatus, StageChange
-from core.stages import DEFAULT_OPEN_STAGES, LOST, WON
+from core.stages import DEFAULT_OPEN_STAGES, LOST, WON, Pipeline
 
 START = datetime(2023, 1, 2, 9, 0)
 VERTICALS = ("fintech", "retail", "health", "logistics")
@@ -56,13 +56,19 @@ def _win_logit(vertical: str, touch_rate: float, employees: int, signal: bool) -
     )
 
 
-def _path(rng: random.Random, won: bool, created: datetime) -> list[tuple[str, datetime]]:
-    """Stage entries: every open stage then Won, or a random number of stages then Lost."""
+def _path(
+    rng: random.Random, won: bool, created: datetime, linger: float
+) -> list[tuple[str, datetime]]:
+    """Stage entries: every open stage then Won, or a random number of stages then Lost.
+
+    A lost deal stays `linger` times as long in its last stage before it is marked lost.
+    """
     reached = len(DEFAULT_OPEN_STAGES) if won else rng.randint(1, len(DEFAULT_OPEN_STAGES))
     at, path = created, []
-    for stage in DEFAULT_OPEN_STAGES[:reached]:
+    for i, stage in enumerate(DEFAULT_OPEN_STAGES[:reached]):
         path.append((stage, at))
-        at += timedelta(days=1 + rng.expovariate(1 / 10))
+        stretch = linger if not won and i == reached - 1 else 1.0
+        at += timedelta(days=(1 + rng.expovariate(1 / 10)) * stretch)
     path.append((WON if won else LOST, at))
     return path
 
@@ -79,11 +85,18 @@ def _touches(
 
 
 def closed_history(
-    n: int, seed: int = 7, *, signal: bool = True, n_open: int = 300, flat: bool = False
+    n: int,
+    seed: int = 7,
+    *,
+    signal: bool = True,
+    n_open: int = 300,
+    flat: bool = False,
+    linger: float = 1.0,
 ) -> History:
     """`n` closed deals over two years (with stage history and touches) and `n_open` open ones.
 
-    `flat` leaves out the stage history, as a CSV import of closed deals does.
+    `flat` leaves out the stage history, as a CSV import of closed deals does; `linger` > 1
+    keeps lost deals open longer in their last stage, as stale deals are in a real pipeline.
     """
     rng = random.Random(seed)
     accounts = _accounts(rng, max(20, n // 25))
@@ -94,7 +107,7 @@ def closed_history(
         p = 1 / (1 + math.exp(-_win_logit(vertical, rate, account.employees or 100, signal)))
         won = rng.random() < p
         created = START + timedelta(days=rng.uniform(0, 700), hours=rng.uniform(0, 8))
-        path = _path(rng, won, created)
+        path = _path(rng, won, created, linger)
         closed = path[-1][1]
         amount = round(math.exp(rng.gauss(9.5, 0.8)), -2)
         attributes = {"vertical": vertical, "seats": str(rng.randint(5, 200))}
@@ -153,3 +166,33 @@ def _open_facts(
             deal_facts_as_of(deal, stage, created, [t for t in touches if t < now], account, now)
         )
     return out
+
+
+def open_pipeline(history: History, at: datetime) -> tuple[list[DealFacts], list[bool]]:
+    """The closed deals that were open at `at`, as they stood then, and how each one ended.
+
+    This is what ranking scores (the pipeline at a moment), so a calibrated model's mean
+    probability over these deals matches their win rate.
+    """
+    pipeline = Pipeline()
+    changes: dict[int, list[StageChange]] = {}
+    for change in history.changes:
+        changes.setdefault(change.deal_id, []).append(change)
+    touches: dict[int, list[datetime]] = {}
+    for activity in history.activities:
+        if activity.deal_id is not None:
+            touches.setdefault(activity.deal_id, []).append(activity.occurred_at)
+    accounts = {a.id: a for a in history.accounts}
+    facts, won = [], []
+    for deal in history.deals:
+        assert deal.id is not None and deal.closed_at is not None
+        if not deal.created_at <= at < deal.closed_at:
+            continue
+        spells = stage_spells(deal, changes.get(deal.id, []), pipeline)
+        spell = next((s for s in reversed(spells) if s.start <= at), None)
+        stage, entered = (spell.stage, spell.start) if spell else ("", deal.created_at)
+        times = sorted(touches.get(deal.id, []))
+        account = accounts.get(deal.account_id)
+        facts.append(deal_facts_as_of(deal, stage, entered, times, account, at))
+        won.append(bool(deal.outcome))
+    return facts, won

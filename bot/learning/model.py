@@ -1,7 +1,10 @@
 """The learned probability model: features from core, a fitted estimator, a calibrator.
 
-It satisfies `core.ports.ProbabilityModel` for deals (with the stage norms it was trained with,
-for expected days and explanations) or for leads. Explanations replace each feature group with
+Besides the features from `core.features` it reads one more, `base_rate`: the logit of the
+base-rate model (the stage's or lead source's smoothed rate, fitted on its training rows only),
+so it starts where base rates are and needs little data to learn the rest. It satisfies
+`core.ports.ProbabilityModel` for deals (with the stage norms it was trained with, for expected
+days and explanations) or for leads. Explanations replace each feature group with
 its training baseline (median or most common level) in one batch and report the largest moves.
 """
 
@@ -28,8 +31,18 @@ from core.features import (
 from core.norms import StageNorms
 from core.ports import ProbabilityModel
 
-FORMAT = "dealbot-learned/1"
+FORMAT = "dealbot-learned/2"
 MIN_EFFECT = 0.005
+BASE_FEATURE = "base_rate"
+
+
+def add_base_rate(
+    rows: Sequence[Features], prior: ProbabilityModel[Any], facts: Sequence[Any]
+) -> None:
+    """Set each row's `base_rate` feature, in place, to the logit of `prior`'s probability."""
+    p = np.clip(np.array(prior.predict(facts), dtype=float), 1e-4, 1 - 1e-4)
+    for row, value in zip(rows, np.log(p / (1 - p)).tolist(), strict=True):
+        row[BASE_FEATURE] = value
 
 
 @dataclass(slots=True)
@@ -39,6 +52,7 @@ class LearnedModel:
     kind: str
     estimator: Estimator
     calibrator: Calibrator
+    prior: ProbabilityModel[Any]
     norms: StageNorms | None = None
 
     @property
@@ -48,8 +62,11 @@ class LearnedModel:
     def features(self, facts: Sequence[Any]) -> list[Features]:
         if self.kind == "deal":
             norms = self.norms or StageNorms()
-            return [deal_features(f, norms) for f in facts]
-        return [lead_features(f) for f in facts]
+            rows = [deal_features(f, norms) for f in facts]
+        else:
+            rows = [lead_features(f) for f in facts]
+        add_base_rate(rows, self.prior, facts)
+        return rows
 
     def predict_encoded(self, enc: Encoded) -> np.ndarray:
         if len(enc.codes) == 0:
@@ -82,6 +99,8 @@ class LearnedModel:
 
     def _words(self, facts: DealFacts | LeadFacts, enc: Encoded, group: int) -> str:
         name = self.space.groups[group]
+        if name == BASE_FEATURE:
+            return self.prior.explain(facts, top=1)[0]
         value = self.space.value(enc, 0, group)
         if isinstance(facts, DealFacts) and self.norms is not None:
             return describe_deal_factor(name, facts, self.norms, value)

@@ -14,26 +14,30 @@ IMPORTANCE_ROWS = 4000
 TOO_GOOD_AUC = 0.95
 
 
-def scores(y: np.ndarray, p: np.ndarray) -> dict[str, float | None]:
-    """AUC (None with one class), Brier score and log-loss."""
+def scores(y: np.ndarray, p: np.ndarray, w: np.ndarray | None = None) -> dict[str, float | None]:
+    """AUC (None with one class), Brier score and log-loss, each example weighted by `w`."""
     two_classes = bool(y.any() and not y.all())
+    clipped = np.clip(p, 1e-6, 1 - 1e-6)
     return {
-        "auc": round(float(roc_auc_score(y, p)), 4) if two_classes else None,
-        "brier": round(float(brier_score_loss(y, p)), 4),
-        "log_loss": round(float(log_loss(y, np.clip(p, 1e-6, 1 - 1e-6), labels=[0, 1])), 4),
+        "auc": round(float(roc_auc_score(y, p, sample_weight=w)), 4) if two_classes else None,
+        "brier": round(float(brier_score_loss(y, p, sample_weight=w)), 4),
+        "log_loss": round(float(log_loss(y, clipped, sample_weight=w, labels=[0, 1])), 4),
     }
 
 
-def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
-    """Deciles of predicted probability: mean predicted vs actual rate, and how many."""
+def calibration_table(
+    y: np.ndarray, p: np.ndarray, w: np.ndarray | None = None, bins: int = 10
+) -> list[dict[str, float]]:
+    """Deciles of predicted probability: (weighted) mean predicted vs actual rate, and how many."""
+    w = np.ones(len(y)) if w is None else w
     order = np.argsort(p, kind="stable")
     table = []
     for chunk in np.array_split(order, min(bins, len(order))):
         if chunk.size:
             table.append(
                 {
-                    "predicted": round(float(p[chunk].mean()), 3),
-                    "actual": round(float(y[chunk].mean()), 3),
+                    "predicted": round(float(np.average(p[chunk], weights=w[chunk])), 3),
+                    "actual": round(float(np.average(y[chunk], weights=w[chunk])), 3),
                     "n": int(chunk.size),
                 }
             )
@@ -52,6 +56,7 @@ def feature_label(name: str) -> str:
         "touches_14d": "touches in 14 days",
         "touches_30d": "touches in 30 days",
         "touches_total": "touches in total",
+        "base_rate": "base rate (stage or source)",
     }
     if name in plain:
         return plain[name]

@@ -130,7 +130,12 @@ def is_numeric(values: Sequence[Feature]) -> bool:
 
 def min_level_count(n: int) -> int:
     """Levels seen fewer times than this are pooled into "other"."""
-    return max(10, int(0.002 * n))
+    return max(20, int(0.002 * n))
+
+
+def max_levels(n: int) -> int:
+    """Levels kept per column: a level needs dozens of rows behind it to be worth a coefficient."""
+    return int(np.clip(n // 60, 8, MAX_LEVELS))
 
 
 def fit_space(rows: Sequence[Row], drop: Collection[str] = ()) -> FeatureSpace:
@@ -146,7 +151,7 @@ def fit_space(rows: Sequence[Row], drop: Collection[str] = ()) -> FeatureSpace:
                 space.numeric.append(name)
                 medians.append(float(np.median(known)))
                 scales.append(float(known.std()) or 1.0)
-        elif (fitted := _fit_levels(values, min_level_count(len(rows)))) is not None:
+        elif (fitted := _fit_levels(values, len(rows))) is not None:
             space.categorical.append(name)
             space.levels.append(fitted[0])
             space.labels.append(fitted[1])
@@ -157,10 +162,10 @@ def fit_space(rows: Sequence[Row], drop: Collection[str] = ()) -> FeatureSpace:
 
 
 def _fit_levels(
-    values: Sequence[Feature], min_count: int
+    values: Sequence[Feature], n: int
 ) -> tuple[dict[Feature, int], list[str], int] | None:
     counts = Counter(level_label(v) for v in values if v is not None)
-    kept = [label for label, c in counts.most_common(MAX_LEVELS) if c >= min_count]
+    kept = [label for label, c in counts.most_common(max_levels(n)) if c >= min_level_count(n)]
     if not kept or counts[kept[0]] == len(values):
         return None
     code = {label: i + 2 for i, label in enumerate(kept)}
