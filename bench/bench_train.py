@@ -39,6 +39,9 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=50_000)
     parser.add_argument("--baseline", type=int, default=5_000)
     parser.add_argument("--score", type=int, default=400_000, help="open deals to batch-score")
+    parser.add_argument(
+        "--from-db", action="store_true", help="also time `model train` end to end from SQLite"
+    )
     args = parser.parse_args()
     figures = {}
     for n in (args.baseline, args.deals):
@@ -63,6 +66,37 @@ def main() -> None:
     for facts in opened[:20]:
         trained.model.explain(facts)
     print(f"explain 20 deals: {(time.perf_counter() - started) * 1000:.0f} ms")
+    if args.from_db:
+        for n in (args.baseline, args.deals):
+            print(f"dealbot model train, {n:,} closed deals in SQLite: {train_from_db(n):.1f} s")
+
+
+def train_from_db(closed: int) -> float:
+    """The whole `dealbot model train`: load history from the database, train, store."""
+    import tempfile
+    from datetime import UTC, datetime
+
+    from bench.synthetic import Shape, write_synthetic
+    from handlers.models import train_models
+    from storage.db import create_engine_for, create_schema
+    from storage.uow import UnitOfWorkFactory
+
+    now = datetime(2026, 11, 23, 8, tzinfo=UTC)
+
+    class Clock:
+        def now(self) -> datetime:
+            return now
+
+    with tempfile.TemporaryDirectory() as folder:
+        engine = create_engine_for(f"sqlite:///{folder}/train.db")
+        create_schema(engine)
+        shape = Shape(reps=100, open_deals_per_rep=20, closed_deals=closed)
+        write_synthetic(engine, shape=shape, seed=1, now=now)
+        started = time.perf_counter()
+        train_models(UnitOfWorkFactory(engine), SklearnTrainer(), Clock())
+        seconds = time.perf_counter() - started
+        engine.dispose()
+    return seconds
 
 
 if __name__ == "__main__":

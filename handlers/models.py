@@ -77,8 +77,9 @@ def train_models(
     now = clock.now()
     with uow_factory() as uow:
         deals = uow.deals.list_closed()
-        changes = uow.deals.stage_changes()
-        deal_activities = uow.activities.for_deals()
+        closed_ids = [deal.id for deal in deals if deal.id is not None]
+        changes = uow.deals.stage_changes(closed_ids)
+        deal_activities = uow.activities.for_deals(closed_ids)
         accounts = uow.accounts.list()
         open_deals = uow.deals.open_facts(owner_ids=None, at=now)
         leads = uow.leads.list_closed()
