@@ -112,6 +112,11 @@ class ActionRepository(Protocol):
     def hidden_subjects(self, *, rep_id: int, at: datetime) -> set[tuple[str, int]]:
         """(subject_type, subject_id) of items the rep snoozed until after `at` or dismissed."""
         ...
+    def hidden_by_rep(
+        self, *, at: datetime, rep_ids: Sequence[int] | None = None
+    ) -> dict[int, set[tuple[str, int]]]:
+        """The same for many reps at once (all when None), keyed by rep id."""
+        ...
 
 
 class ModelVersionRepository(Protocol):

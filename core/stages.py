@@ -57,6 +57,8 @@ class Pipeline:
 
     def canonical(self, name: str) -> str | None:
         """The pipeline's own name for a stage written any common way, or None when unknown."""
+        if name in self.open_stages or name in (WON, LOST):
+            return name  # the stored form: by far the most common call, on the ranking's hot path
         key = _key(name)
         for stage in self.all_stages:
             if _key(stage) == key:

@@ -73,6 +73,7 @@ def ranked_actions_for_all(
         deal_outlooks = forecaster.deal_outlooks(deals)
         lead_outlooks = forecaster.lead_outlooks(leads)
         quiet = forecaster.quiet_after_days()
+        hidden = uow.actions.hidden_by_rep(at=at)
         deals_by_rep = _by_owner(deals, lambda f: f.deal.owner_id)
         leads_by_rep = _by_owner(leads, lambda f: f.lead.owner_id)
         lists: dict[int, list[Action]] = {}
@@ -84,7 +85,7 @@ def ranked_actions_for_all(
                 leads=leads_by_rep.get(rep.id, []),
                 lead_outlooks=lead_outlooks,
                 quiet_after_days=quiet,
-                hidden=uow.actions.hidden_subjects(rep_id=rep.id, at=at),
+                hidden=hidden.get(rep.id, set()),
                 limit=limit,
             )
         if record:

@@ -42,15 +42,25 @@ class SqlActionRepository:
         self.session.flush()
 
     def hidden_subjects(self, *, rep_id: int, at: datetime) -> set[tuple[str, int]]:
-        query = select(ActionRow.subject_type, ActionRow.subject_id).where(
-            ActionRow.rep_id == rep_id,
+        return self.hidden_by_rep(at=at, rep_ids=[rep_id]).get(rep_id, set())
+
+    def hidden_by_rep(
+        self, *, at: datetime, rep_ids: Sequence[int] | None = None
+    ) -> dict[int, set[tuple[str, int]]]:
+        """Snoozed-until-later or dismissed subjects per rep, in one query for the digest."""
+        query = select(ActionRow.rep_id, ActionRow.subject_type, ActionRow.subject_id).where(
             (
                 (col(ActionRow.status) == ActionStatus.SNOOZED.value)
                 & (col(ActionRow.snoozed_until) > at)
             )
             | (col(ActionRow.status) == ActionStatus.DISMISSED.value),
         )
-        return {(kind, subject) for kind, subject in self.session.exec(query)}
+        if rep_ids is not None:
+            query = query.where(col(ActionRow.rep_id).in_(list(rep_ids)))
+        hidden: dict[int, set[tuple[str, int]]] = {}
+        for rep, kind, subject in self.session.exec(query):
+            hidden.setdefault(rep, set()).add((kind, subject))
+        return hidden
 
 
 class SqlModelVersionRepository:
