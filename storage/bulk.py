@@ -45,7 +45,7 @@ def _day(value: Any) -> date | None:
 
 
 def _json(value: Any) -> dict[str, str]:
-    if value is None:
+    if value is None or value == "{}":
         return {}
     return dict(json.loads(value)) if isinstance(value, str | bytes) else dict(value)
 
