@@ -211,6 +211,8 @@ def deal_training_snapshots(
         times = [(s, at) for s in spells for at in _snapshot_times(s, deal.closed_at)]
         if not spells:
             times = [(StageSpell(UNKNOWN_STAGE, deal.created_at, None), deal.created_at)]
+            if deal.closed_at is not None and deal.closed_at <= deal.created_at:
+                deal_touches = []  # opened-at unknown (created = closed): its touches are all late
         for spell, at in times:
             facts = deal_facts_as_of(deal, spell.stage, spell.start, deal_touches, account, at)
             examples.append(DealExample(facts, won, when))

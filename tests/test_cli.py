@@ -132,3 +132,18 @@ def test_model_train_and_score_write_a_checkable_csv(db, capsys, tmp_path):
     with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
         open_deals = conn.execute("select count(*) from deal where status = 'open'").fetchone()[0]
     assert len(rows) == open_deals
+
+
+def test_a_closed_deal_without_a_created_date_keeps_its_close_date(db, capsys, tmp_path):
+    source = write(
+        tmp_path / "closed.csv",
+        "Opportunity ID,Opportunity Name,Account Name,Amount,Stage,Close Date\n"
+        "006Z,Old win,Acme,1000,Closed Won,03/01/2025\n",
+    )
+    code, _, err = run(capsys, "--database-url", db, "import", "deals", str(source), "--preset", "salesforce")
+    assert code == 0, err
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
+        created, closed = conn.execute("select created_at, closed_at from deal").fetchone()
+        changes = conn.execute("select from_stage, to_stage from stage_change").fetchall()
+    assert created.startswith("2025-03-01") and closed.startswith("2025-03-01")
+    assert changes == [(None, "Won")]

@@ -139,3 +139,19 @@ def test_stage_norms_from_history() -> None:
     assert 0.45 < proposal.rate < 0.6
     assert norms.remaining("Proposal") == 23.5  # median of 21..26 days from entry to the win
     assert norms.stage_days("Proposal") == 25.5
+
+
+def test_a_deal_whose_opening_is_unknown_trains_without_its_touches():
+    from datetime import UTC, datetime, timedelta
+
+    from core.history import deal_training_snapshots
+    from core.model import Activity, ActivityKind, Deal, DealStatus, StageChange
+    from core.stages import Pipeline
+
+    closed = datetime(2025, 3, 1, tzinfo=UTC)
+    deal = Deal("Old win", "Won", closed, id=1, status=DealStatus.WON, closed_at=closed, amount=1000)
+    touches = [Activity(ActivityKind.CALL, closed - timedelta(days=d), deal_id=1) for d in (1, 2, 3)]
+    [example] = deal_training_snapshots(
+        [deal], [StageChange(1, "Won", closed)], touches, [], Pipeline()
+    )
+    assert example.facts.touches_total == 0 and example.facts.last_touch_at is None

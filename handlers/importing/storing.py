@@ -143,12 +143,13 @@ def _store_deal(run: ImportRun, record: DealRecord) -> str:
 def _add_deal(run: ImportRun, record: DealRecord, fields: dict[str, Any]) -> None:
     """A new deal and its stage history: an open deal entered its stage when it was created.
 
-    A deal that arrives closed is recorded as opened in the first stage and closed later, so
-    history read "as of" a moment before the close never shows the outcome early.
+    A deal that arrives closed gets only its closing change: the file says nothing about the open
+    stages it passed, and inventing a first-stage spell would teach the models a false history.
+    Without a created date it counts as created when it closed (training then ignores its touches).
     """
-    created_at = record.created_at or run.now
     fields = {**fields, "currency": record.currency or "USD"}
     if record.status is DealStatus.OPEN:
+        created_at = record.created_at or run.now
         entered = record.stage_entered_at or created_at
         deal = run.uow.deals.add(
             Deal(
@@ -162,7 +163,8 @@ def _add_deal(run: ImportRun, record: DealRecord, fields: dict[str, Any]) -> Non
         )
         _record_change(run, deal, record.stage, created_at, None)
         return
-    closed_at = max(record.closed_at or start_of_day(record.expected_close) or run.now, created_at)
+    closed_at = record.closed_at or start_of_day(record.expected_close) or run.now
+    created_at = min(record.created_at or closed_at, closed_at)
     deal = run.uow.deals.add(
         Deal(
             **{
@@ -175,9 +177,7 @@ def _add_deal(run: ImportRun, record: DealRecord, fields: dict[str, Any]) -> Non
             }
         )
     )
-    first = run.pipeline.open_stages[0]
-    _record_change(run, deal, first, created_at, None)
-    _record_change(run, deal, record.stage, closed_at, first)
+    _record_change(run, deal, record.stage, closed_at, None)
 
 
 def _move_stage(run: ImportRun, existing: Deal, record: DealRecord) -> dict[str, Any]:
