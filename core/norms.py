@@ -18,6 +18,10 @@ DEFAULT_DAYS_IN_STAGE = 14.0
 DEFAULT_TOUCH_GAP = 7.0
 MAX_PLAUSIBLE_DAYS = 365
 EXPECTED_CLOSE_SLACK = 3.0
+STALE_FLOOR_SHARE = 0.25
+"""A deal past its stage's typical remaining time still needs at least this share of it (and a
+week): a stalled deal is not about to close, and must not outrank fresh ones on a tiny divisor."""
+STALE_FLOOR_DAYS = 7.0
 PRIOR_STRENGTH = 10.0
 """Pseudo-deals in each stage's Beta prior: about this many closes move a stage far from it."""
 HISTORY_FOR_GLOBAL_PRIOR = 100.0
@@ -112,7 +116,8 @@ def expected_days_to_close(facts: DealFacts, norms: StageNorms, pipeline: Pipeli
 
     Plausible means at least a day ahead and no further than three times the stage's typical
     remaining time (at least 30 days, at most a year): reps leave stale or placeholder dates.
-    Otherwise it is the stage's typical remaining time minus the time already spent in it.
+    Otherwise it is the stage's typical remaining time minus the time already spent in it, but
+    never less than a quarter of that typical time or a week: overdue deals have stalled.
     """
     stage = pipeline.canonical(facts.stage) or facts.stage
     typical = norms.remaining(stage)
@@ -121,4 +126,5 @@ def expected_days_to_close(facts: DealFacts, norms: StageNorms, pipeline: Pipeli
         cap = min(MAX_PLAUSIBLE_DAYS, max(30.0, EXPECTED_CLOSE_SLACK * typical))
         if 1 <= days <= cap:
             return float(days)
-    return max(1.0, typical - facts.days_in_stage)
+    floor = max(STALE_FLOOR_DAYS, STALE_FLOOR_SHARE * typical)
+    return max(floor, typical - facts.days_in_stage)

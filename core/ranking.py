@@ -62,11 +62,15 @@ def deal_urgency(facts: DealFacts, *, quiet_after_days: float) -> Urgency:
         notes.append(f"next step {late} day{'s' if late != 1 else ''} overdue")
     quiet = facts.days_since_touch if facts.last_touch_at else facts.age_days
     threshold = max(QUIET_FLOOR_DAYS, quiet_after_days)
-    if quiet is not None and quiet > threshold:
+    if quiet is not None and round(quiet) > round(threshold):
         multiplier *= 1.3
         if kind is ActionKind.FOLLOW_UP:
             kind = ActionKind.GONE_QUIET
         notes.append(f"no touch for {round(quiet)} days (norm {round(threshold)})")
+    close = facts.deal.expected_close
+    if close is not None and close < today:
+        late = (today - close).days
+        notes.append(f"close date passed {late} day{'s' if late != 1 else ''} ago")
     if facts.last_signal_at is not None:
         since = (facts.as_of - facts.last_signal_at).total_seconds() / 86400
         if since <= FRESH_SIGNAL_DAYS:

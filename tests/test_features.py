@@ -126,7 +126,7 @@ def test_lead_features_email_kind(email: str | None, kind: str | None) -> None:
         (NOW.date() + timedelta(days=12), 5.0, 12.0),  # set and plausible: trusted
         (NOW.date() - timedelta(days=3), 5.0, 25.0),  # in the past: norm 30 minus 5 in stage
         (NOW.date() + timedelta(days=200), 5.0, 25.0),  # beyond 3 x the norm: ignored
-        (None, 45.0, 1.0),  # past the norm: floored at one day
+        (None, 45.0, 7.5),  # past the norm: floored at a quarter of it (a week at least)
         (date(2024, 6, 3), 0.0, 30.0),  # today is not "in the future"
     ],
 )

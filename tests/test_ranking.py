@@ -192,3 +192,27 @@ def test_rank_treats_nan_scores_as_zero():
     good, weak = build_action_list(deals=[facts(1), facts(2)], deal_outlooks=outlooks, new_id=ids())
     broken = dataclasses.replace(good, score=float("nan"))
     assert [a.subject_id for a in rank([broken, weak])] == [2, 1]
+
+
+def test_a_stalled_deal_does_not_jump_the_queue_on_a_tiny_divisor():
+    from core.norms import default_stage_norms, expected_days_to_close
+    from core.stages import Pipeline
+
+    stalled = facts(1, 100_000, stage="Prospecting")
+    stalled = dataclasses.replace(stalled, stage_entered_at=NOW - timedelta(days=200))
+    fresh = facts(2, 100_000, stage="Negotiation")
+    norms, pipeline = default_stage_norms(Pipeline()), Pipeline()
+    outlooks = {
+        1: DealOutlook(0.10, expected_days_to_close(stalled, norms, pipeline)),
+        2: DealOutlook(0.65, expected_days_to_close(fresh, norms, pipeline)),
+    }
+    assert outlooks[1].expected_days >= 7
+    items = build_action_list(deals=[stalled, fresh], deal_outlooks=outlooks, new_id=ids())
+    assert [a.subject_id for a in items] == [2, 1]
+
+
+def test_a_passed_close_date_is_called_out():
+    deal = facts(1)
+    deal = dataclasses.replace(deal, deal=dataclasses.replace(deal.deal, expected_close=date(2026, 11, 19)))
+    [item] = build_action_list(deals=[deal], deal_outlooks={1: DealOutlook(0.5, 10)}, new_id=ids())
+    assert "close date passed 4 days ago" in item.reason
