@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 from typing import Annotated
 
@@ -58,7 +59,9 @@ def digest(
     at: Annotated[
         str | None, typer.Option("--at", help="As of this moment (ISO); default now.")
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, max=50)] = 10,
+    limit: Annotated[
+        int | None, typer.Option(min=1, max=50, help="Items to show (DEALBOT_ACTION_LIST_SIZE).")
+    ] = None,
 ) -> None:
     """Print a rep's ranked action list, reasons included."""
     from bot.forecast import load_forecaster
@@ -67,10 +70,14 @@ def digest(
     services = _services(ctx)
     forecaster = load_forecaster(services.uow_factory, services.settings.pipeline)
     result = ranked_actions(
-        services.uow_factory, forecaster, rep_email=rep, at=parse_when(at), limit=limit
+        services.uow_factory,
+        forecaster,
+        rep_email=rep,
+        at=parse_when(at),
+        limit=limit or services.settings.action_list_size,
     )
     table = Table(
-        title=f"{result.rep.name}: {len(result.items)} actions as of {result.at:%Y-%m-%d %H:%M} UTC"
+        title=f"{result.rep.name}: {len(result.items)} actions as of {result.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     )
     for column in ("#", "do this", "why", "score"):
         table.add_column(column, overflow="fold")
@@ -103,10 +110,24 @@ def _serve(services: Services, *, host: str | None, port: int | None) -> None:
     settings = services.settings
     app_ = create_app(settings, services)
     bind_host, bind_port = host or settings.host, port or settings.port
+    _check_port_free(bind_host, bind_port)
     console.print(
         f"dealbot is listening on http://{bind_host}:{bind_port}  (health: /healthz, API: /docs)"
     )
     uvicorn.run(app_, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
+
+
+def _check_port_free(host: str, port: int) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise CliError(
+                f"cannot listen on {host}:{port} ({error.strerror}); pick another with --port"
+            ) from None
 
 
 @app.command()

@@ -90,15 +90,21 @@ def import_file(
             clock=services.clock,
         )
     _report(summary)
-    if summary.errors and not summary.written and not dry_run:
+    if _refused(summary):
         raise typer.Exit(2)
 
 
+def _refused(summary: ImportSummary) -> bool:
+    """Bad rows without --skip-bad-rows: nothing is (or, in a dry run, would be) written."""
+    return bool(summary.errors) and summary.skipped == 0 and summary.created + summary.updated == 0
+
+
 def _report(summary: ImportSummary) -> None:
-    refused = bool(summary.errors) and not summary.written and not summary.dry_run
+    refused = _refused(summary)
     if refused:
+        outcome = "the import would be refused" if summary.dry_run else "nothing was imported"
         console.print(
-            f"{summary.kind}: {summary.rows} rows, {len(summary.errors)} problem(s); nothing was imported."
+            f"{summary.kind}: {summary.rows} rows, {len(summary.errors)} problem(s); {outcome}."
         )
     else:
         verb = "would be" if summary.dry_run else "were"
@@ -119,7 +125,7 @@ def _report(summary: ImportSummary) -> None:
         err_console.print(f"  {where}{error.reason}", highlight=False, soft_wrap=True, markup=False)
     if len(summary.errors) > MAX_ERRORS_SHOWN:
         err_console.print(f"  ... and {len(summary.errors) - MAX_ERRORS_SHOWN} more problems")
-    if refused:
+    if refused and any(error.row for error in summary.errors):
         err_console.print(
             "Fix the rows above, or pass --skip-bad-rows to import the rest.", highlight=False
         )

@@ -28,7 +28,9 @@ class ScoreKind(StrEnum):
 
 
 def train_and_report(services: Services) -> None:
-    report = train_models(services.uow_factory, SklearnTrainer(), services.clock)
+    report = train_models(
+        services.uow_factory, SklearnTrainer(), services.clock, pipeline=services.settings.pipeline
+    )
     for line in report.lines():
         console.print(line, highlight=False)
 
@@ -52,7 +54,13 @@ def score(
     if out.parent and not out.parent.exists():
         raise CliError(f"folder {out.parent} does not exist")
     services = _services(ctx)
-    rows = score_records(kind.value, services.uow_factory, load_model, parse_when(at))
+    rows = score_records(
+        kind.value,
+        services.uow_factory,
+        load_model,
+        parse_when(at),
+        pipeline=services.settings.pipeline,
+    )
     columns = SCORE_COLUMNS if kind is ScoreKind.deals else SCORE_COLUMNS[:3]
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

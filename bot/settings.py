@@ -24,6 +24,14 @@ PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "xxx", "to
 DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
 
 
+ENV_NAMES = {
+    "database_url": "DATABASE_URL",
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+}
+"""Settings read from a variable without the DEALBOT_ prefix, named as people set them."""
+
+
 class SettingsError(ValueError):
     """A setting is missing or wrong; the message names the variable and what to do."""
 
@@ -40,7 +48,6 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    digest_hour: int = Field(8, ge=0, le=23)
     action_list_size: int = Field(10, ge=1, le=50)
     stages: str = Field(
         ",".join(DEFAULT_OPEN_STAGES),
@@ -53,6 +60,11 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "DEALBOT_SLACK_SIGNING_SECRET")
     )
     webhook_secret: SecretStr | None = None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @property
     def pipeline(self) -> Pipeline:
@@ -84,7 +96,7 @@ class Settings(BaseSettings):
                 secret = getattr(self, name)
                 if secret is not None and secret.get_secret_value().strip().lower() in PLACEHOLDERS:
                     raise ValueError(
-                        f"DEALBOT_{name.upper()} holds a placeholder value; "
+                        f"{ENV_NAMES.get(name, 'DEALBOT_' + name.upper())} holds a placeholder value; "
                         "set a real secret (placeholders are accepted only with DEALBOT_MODE=demo)"
                     )
         return self
@@ -99,6 +111,6 @@ def load_settings(**overrides: object) -> Settings:
         for issue in error.errors():
             where = ".".join(str(p) for p in issue.get("loc", ())) or "settings"
             message = issue.get("msg", "invalid").removeprefix("Value error, ")
-            name = f"DEALBOT_{where.upper()}" if where != "settings" else "settings"
+            name = ENV_NAMES.get(where, f"DEALBOT_{where.upper()}")
             problems.append(message if where == "settings" else f"{name}: {message}")
         raise SettingsError("; ".join(problems)) from None

@@ -63,7 +63,8 @@ class Pipeline:
         for stage in self.all_stages:
             if _key(stage) == key:
                 return stage
-        return self.aliases.get(key)
+        alias = self.aliases.get(key)
+        return alias if alias in self.all_stages else None
 
     def status_of(self, stage: str) -> DealStatus:
         if stage == WON:

@@ -147,3 +147,18 @@ def test_a_closed_deal_without_a_created_date_keeps_its_close_date(db, capsys, t
         changes = conn.execute("select from_stage, to_stage from stage_change").fetchall()
     assert created.startswith("2025-03-01") and closed.startswith("2025-03-01")
     assert changes == [(None, "Won")]
+
+
+def test_a_dry_run_with_bad_rows_says_it_would_refuse(db, capsys, tmp_path):
+    source = write(tmp_path / "deals.csv", DEALS)
+    argv = ["--database-url", db, "import", "deals", str(source), "--preset", "salesforce", "--dry-run"]
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert "the import would be refused" in out and "'12k' is not an amount" in err
+
+
+def test_settings_errors_name_the_variable_people_set(db, capsys, monkeypatch):
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "changeme")
+    code, _, err = run(capsys, "--database-url", db, "reps")
+    assert code == 2
+    assert err.startswith("error: SLACK_SIGNING_SECRET holds a placeholder value")

@@ -216,3 +216,12 @@ def test_a_passed_close_date_is_called_out():
     deal = dataclasses.replace(deal, deal=dataclasses.replace(deal.deal, expected_close=date(2026, 11, 19)))
     [item] = build_action_list(deals=[deal], deal_outlooks={1: DealOutlook(0.5, 10)}, new_id=ids())
     assert "close date passed 4 days ago" in item.reason
+
+
+def test_aliases_only_lead_to_stages_the_pipeline_has():
+    from core.stages import Pipeline
+
+    custom = Pipeline(open_stages=("Discovery", "Evaluation", "Contract"))
+    assert custom.canonical("Contract Sent") is None
+    assert custom.canonical("closed won") == "Won"
+    assert Pipeline().canonical("Contract Sent") == "Negotiation"
