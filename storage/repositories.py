@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
@@ -16,6 +16,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlmodel import Session, SQLModel, col
 
 from core.facts import LeadFacts
+from core.history import LEAD_WINDOW
 from core.model import Account, Activity, Contact, Lead, LeadStatus, Rep, Signal, Team
 from storage import convert
 from storage.tables import (
@@ -189,8 +190,17 @@ class SqlLeadRepository(_RowRepository[Lead, LeadRow]):
         ids = [lead.id for lead in leads if lead.id is not None]
         signals = _group(SqlSignalRepository(self.session).for_leads(ids), "lead_id")
         touches = _group(SqlActivityRepository(self.session).for_leads(ids), "lead_id")
+        accounts = SqlAccountRepository(self.session).by_ids(
+            lead.account_id for lead in leads if lead.account_id is not None
+        )
         return [
-            _lead_facts(lead, signals.get(lead.id, []), touches.get(lead.id, []), at)
+            _lead_facts(
+                lead,
+                signals.get(lead.id, []),
+                touches.get(lead.id, []),
+                at,
+                accounts.get(lead.account_id) if lead.account_id is not None else None,
+            )
             for lead in leads
         ]
 
@@ -203,10 +213,12 @@ def _group(items: Iterable[Any], key: str) -> dict[int, list[Any]]:
 
 
 def _lead_facts(
-    lead: Lead, signals: list[Signal], touches: list[Activity], at: datetime
+    lead: Lead, signals: list[Signal], touches: list[Activity], at: datetime, account: Account | None
 ) -> LeadFacts:
-    seen = [s for s in signals if s.occurred_at <= at]
-    recent = [s for s in seen if (at - s.occurred_at).total_seconds() <= 7 * 86400]
+    """Counts over the same first window the lead model was trained on (core.history)."""
+    cutoff = min(at, lead.created_at + LEAD_WINDOW)
+    seen = [s for s in signals if s.occurred_at < cutoff]
+    recent = [s for s in seen if s.occurred_at >= cutoff - timedelta(days=7)]
     return LeadFacts(
         lead=lead,
         as_of=at,
@@ -214,7 +226,8 @@ def _lead_facts(
         signals_total=len(seen),
         signal_weight_7d=sum(s.weight for s in recent),
         last_signal_at=max((s.occurred_at for s in seen), default=None),
-        touches_total=sum(1 for t in touches if t.occurred_at <= at),
+        touches_total=sum(1 for t in touches if t.occurred_at < cutoff),
+        account=account,
     )
 
 

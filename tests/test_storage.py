@@ -179,17 +179,19 @@ def test_account_lookup_by_name_ignores_case_and_spacing(engine: Engine) -> None
         assert uow.accounts.find(name="Acme Inc") is None
 
 
-def test_open_lead_facts_count_recent_signals(engine: Engine) -> None:
+def test_open_lead_facts_count_the_first_window_the_model_learned_from(engine: Engine) -> None:
+    created = NOW - timedelta(days=2)
     with SqlUnitOfWork(engine) as uow:
-        lead = uow.leads.add(
-            Lead(name="Sarah", created_at=NOW - timedelta(days=2), email="s@acme.com")
-        )
-        uow.signals.add(Signal("pricing_page", NOW - timedelta(days=1), weight=3, lead_id=lead.id))
-        uow.signals.add(Signal("blog_view", NOW - timedelta(days=10), weight=1, lead_id=lead.id))
+        account = uow.accounts.add(Account(name="Acme", industry="Fintech"))
+        lead = uow.leads.add(Lead(name="Sarah", created_at=created, account_id=account.id))
+        for hours, weight in ((2, 3.0), (36, 5.0), (-240, 1.0)):  # in, after, long before the window
+            signal = Signal("pricing_page", created + timedelta(hours=hours), weight, lead_id=lead.id)
+            uow.signals.add(signal)
         uow.commit()
     with SqlUnitOfWork(engine) as uow:
         [facts] = uow.leads.open_facts(owner_ids=None, at=NOW)
     assert (facts.signals_7d, facts.signals_total, facts.signal_weight_7d) == (1, 2, 3.0)
+    assert facts.account is not None and facts.account.industry == "Fintech"
 
 
 def test_sqlite_connections_have_foreign_keys_and_wal(tmp_path) -> None:  # type: ignore[no-untyped-def]
