@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -14,6 +14,7 @@ from bot.cli_commands import _services
 from bot.learning.model import load_model
 from bot.learning.trainer import SklearnTrainer
 from bot.services import Services
+from core.ports import ProbabilityModel
 from handlers.models import SCORE_COLUMNS, score_records, train_models
 
 model_app = typer.Typer(
@@ -41,6 +42,13 @@ def train(ctx: typer.Context) -> None:
     train_and_report(_services(ctx))
 
 
+def _stored_model(blob: bytes) -> ProbabilityModel[Any]:
+    try:
+        return load_model(blob)
+    except Exception:  # an older format or a broken write: say what to do, not how it broke
+        raise CliError("the stored model cannot be loaded; run `dealbot model train` first") from None
+
+
 @model_app.command("score")
 def score(
     ctx: typer.Context,
@@ -57,7 +65,7 @@ def score(
     rows = score_records(
         kind.value,
         services.uow_factory,
-        load_model,
+        _stored_model,
         parse_when(at),
         pipeline=services.settings.pipeline,
     )
