@@ -31,10 +31,11 @@ def raw_deal_select(table: Table) -> Any:
 
 
 def utc(value: Any) -> datetime | None:
+    """Aware UTC from SQLite's naive-UTC text or a driver's datetime."""
     if value is None:
         return None
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        return datetime.fromisoformat(value + "+00:00")  # one C call; storage keeps naive UTC
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

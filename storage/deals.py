@@ -7,7 +7,7 @@ activities and one over recent signals, so 400,000 deals load without a row per 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, insert
@@ -16,11 +16,9 @@ from sqlmodel import col, select
 from core.facts import DealFacts
 from core.model import Account, Deal, DealStatus, StageChange
 from storage import convert
-from storage.bulk import deal_from_raw, raw_deal_select
+from storage.bulk import deal_from_raw, raw_deal_select, utc
 from storage.repositories import SqlAccountRepository, _in_chunks, _RowRepository
 from storage.tables import ActivityRow, DealRow, SignalRow, StageChangeRow
-
-_CHUNK = 2000
 
 
 class SqlDealRepository(_RowRepository[Deal, DealRow]):
@@ -56,54 +54,58 @@ class SqlDealRepository(_RowRepository[Deal, DealRow]):
 
     def open_facts(self, *, owner_ids: Sequence[int] | None, at: datetime) -> list[DealFacts]:
         deals = [d for d in self.list_open(owner_ids=owner_ids) if d.created_at <= at]
-        ids = [d.id for d in deals if d.id is not None]
-        touches = self._touch_stats(ids, at)
-        signals = self._signal_stats(ids, at)
+        touches = self._touch_stats(owner_ids, at)
+        signals = self._signal_stats(owner_ids, at)
         accounts = SqlAccountRepository(self.session).by_ids(
             d.account_id for d in deals if d.account_id is not None
         )
         return [_facts(d, at, touches.get(d.id), signals.get(d.id), accounts) for d in deals]
 
-    def _touch_stats(self, ids: list[int], at: datetime) -> dict[int, tuple[Any, ...]]:
-        c = ActivityRow
+    def _open_deals_of(self, owner_ids: Sequence[int] | None) -> Any:
+        """A join condition set for the open deals of these owners (all owners when None)."""
+        conditions = [self.table.c.status == DealStatus.OPEN.value]
+        if owner_ids is not None:
+            conditions.append(self.table.c.owner_id.in_(list(owner_ids)))
+        return and_(*conditions)
+
+    def _touch_stats(
+        self, owner_ids: Sequence[int] | None, at: datetime
+    ) -> dict[int, tuple[Any, ...]]:
+        """Last touch and counts per open deal, in one grouped join (no per-deal id lists)."""
+        c = ActivityRow.__table__.c
         day14, day30 = at - timedelta(days=14), at - timedelta(days=30)
-        stats: dict[int, tuple[Any, ...]] = {}
-        for chunk in _chunks(ids):
-            query = (
-                select(
-                    c.deal_id,
-                    func.max(c.occurred_at),
-                    func.sum(case((c.occurred_at > day14, 1), else_=0)),
-                    func.sum(case((c.occurred_at > day30, 1), else_=0)),
-                    func.count(),
-                )
-                .where(col(c.deal_id).in_(chunk), c.occurred_at <= at)
-                .group_by(c.deal_id)
+        query = (
+            select(
+                c.deal_id,
+                func.max(c.occurred_at),
+                func.sum(case((c.occurred_at > day14, 1), else_=0)),
+                func.sum(case((c.occurred_at > day30, 1), else_=0)),
+                func.count(),
             )
-            for deal_id, last, n14, n30, total in self.session.exec(query):
-                stats[deal_id] = (last, int(n14 or 0), int(n30 or 0), int(total))
-        return stats
+            .join_from(ActivityRow.__table__, self.table, self.table.c.id == c.deal_id)
+            .where(self._open_deals_of(owner_ids), c.occurred_at <= at)
+            .group_by(c.deal_id)
+        )
+        return {
+            deal_id: (last, int(n14 or 0), int(n30 or 0), int(total))
+            for deal_id, last, n14, n30, total in self._execute(query)
+        }
 
-    def _signal_stats(self, ids: list[int], at: datetime) -> dict[int, tuple[Any, ...]]:
-        s = SignalRow
-        stats: dict[int, tuple[Any, ...]] = {}
-        for chunk in _chunks(ids):
-            query = (
-                select(s.deal_id, func.max(s.occurred_at), func.count())
-                .where(
-                    col(s.deal_id).in_(chunk),
-                    and_(s.occurred_at <= at, s.occurred_at > at - timedelta(days=7)),
-                )
-                .group_by(s.deal_id)
+    def _signal_stats(
+        self, owner_ids: Sequence[int] | None, at: datetime
+    ) -> dict[int, tuple[Any, ...]]:
+        c = SignalRow.__table__.c
+        query = (
+            select(c.deal_id, func.max(c.occurred_at), func.count())
+            .join_from(SignalRow.__table__, self.table, self.table.c.id == c.deal_id)
+            .where(
+                self._open_deals_of(owner_ids),
+                c.occurred_at <= at,
+                c.occurred_at > at - timedelta(days=7),
             )
-            for deal_id, last, count in self.session.exec(query):
-                stats[deal_id] = (last, int(count))
-        return stats
-
-
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]
+            .group_by(c.deal_id)
+        )
+        return {deal_id: (last, int(count)) for deal_id, last, count in self._execute(query)}
 
 
 def _facts(
@@ -121,20 +123,11 @@ def _facts(
         stage=deal.stage,
         stage_entered_at=deal.stage_entered_at or deal.created_at,
         amount=deal.amount,
-        last_touch_at=_aware(last_touch),
+        last_touch_at=utc(last_touch),
         touches_14d=n14,
         touches_30d=n30,
         touches_total=total,
-        last_signal_at=_aware(last_signal),
+        last_signal_at=utc(last_signal),
         signals_7d=n_signals,
         account=accounts.get(deal.account_id) if deal.account_id is not None else None,
     )
-
-
-def _aware(value: Any) -> datetime | None:
-    """Aggregates bypass the column type on some drivers; normalise to aware UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -213,7 +213,11 @@ def _group(items: Iterable[Any], key: str) -> dict[int, list[Any]]:
 
 
 def _lead_facts(
-    lead: Lead, signals: list[Signal], touches: list[Activity], at: datetime, account: Account | None
+    lead: Lead,
+    signals: list[Signal],
+    touches: list[Activity],
+    at: datetime,
+    account: Account | None,
 ) -> LeadFacts:
     """Counts over the same first window the lead model was trained on (core.history)."""
     cutoff = min(at, lead.created_at + LEAD_WINDOW)
