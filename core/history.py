@@ -219,6 +219,34 @@ def deal_training_snapshots(
     return examples
 
 
+def lead_window_facts(
+    lead: Lead,
+    signals: Sequence[Signal],
+    touch_times: Sequence[datetime],
+    *,
+    as_of: datetime,
+    cutoff: datetime,
+    account: Account | None,
+) -> LeadFacts:
+    """A lead's facts from what it did before `cutoff` (the end of its first window, or sooner).
+
+    Training and live scoring both call this, so the lead model sees the same features in use as
+    it learned from. `touch_times` must be sorted.
+    """
+    seen = [s for s in signals if s.occurred_at < cutoff]
+    week = [s for s in seen if s.occurred_at >= cutoff - timedelta(days=7)]
+    return LeadFacts(
+        lead=lead,
+        as_of=as_of,
+        signals_7d=len(week),
+        signals_total=len(seen),
+        signal_weight_7d=sum(s.weight for s in week),
+        last_signal_at=max((s.occurred_at for s in seen), default=None),
+        touches_total=bisect_left(touch_times, cutoff),
+        account=account,
+    )
+
+
 def lead_training_snapshots(
     leads: Iterable[Lead],
     signals: Iterable[Signal],
@@ -239,16 +267,12 @@ def lead_training_snapshots(
             continue
         at = lead.created_at + LEAD_WINDOW
         cutoff = min(at, lead.converted_at) if lead.converted_at else at
-        seen = [s for s in by_lead.get(lead.id, []) if s.occurred_at < cutoff]
-        week = [s for s in seen if s.occurred_at >= at - timedelta(days=7)]
-        facts = LeadFacts(
-            lead=lead,
+        facts = lead_window_facts(
+            lead,
+            by_lead.get(lead.id, []),
+            touches.get(lead.id, []),
             as_of=at,
-            signals_7d=len(week),
-            signals_total=len(seen),
-            signal_weight_7d=sum(s.weight for s in week),
-            last_signal_at=max((s.occurred_at for s in seen), default=None),
-            touches_total=bisect_left(touches.get(lead.id, []), cutoff),
+            cutoff=cutoff,
             account=by_account.get(lead.account_id),
         )
         examples.append(LeadExample(facts, outcome, lead.created_at))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
@@ -16,7 +16,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlmodel import Session, SQLModel, col
 
 from core.facts import LeadFacts
-from core.history import LEAD_WINDOW
+from core.history import LEAD_WINDOW, lead_window_facts
 from core.model import Account, Activity, Contact, Lead, LeadStatus, Rep, Signal, Team
 from storage import convert
 from storage.tables import (
@@ -219,20 +219,9 @@ def _lead_facts(
     at: datetime,
     account: Account | None,
 ) -> LeadFacts:
-    """Counts over the same first window the lead model was trained on (core.history)."""
+    touch_times = sorted(t.occurred_at for t in touches)
     cutoff = min(at, lead.created_at + LEAD_WINDOW)
-    seen = [s for s in signals if s.occurred_at < cutoff]
-    recent = [s for s in seen if s.occurred_at >= cutoff - timedelta(days=7)]
-    return LeadFacts(
-        lead=lead,
-        as_of=at,
-        signals_7d=len(recent),
-        signals_total=len(seen),
-        signal_weight_7d=sum(s.weight for s in recent),
-        last_signal_at=max((s.occurred_at for s in seen), default=None),
-        touches_total=sum(1 for t in touches if t.occurred_at < cutoff),
-        account=account,
-    )
+    return lead_window_facts(lead, signals, touch_times, as_of=at, cutoff=cutoff, account=account)
 
 
 def _in_chunks(
