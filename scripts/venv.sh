@@ -24,7 +24,10 @@ ensure_venv() {
         local python
         python=$(python_for_venv)
         echo "--- creating virtualenv $venv with $python"
-        "$python" -m venv "$venv"
+        if ! "$python" -m venv "$venv"; then
+            echo "could not create $venv: on Debian or Ubuntu, 'apt-get install python3-venv' first" >&2
+            return 1
+        fi
     fi
     echo "--- installing requirements.lock (with hashes) and dealbot into $venv"
     local pip=("$venv/bin/python" -m pip --disable-pip-version-check --no-input)
