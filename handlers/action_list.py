@@ -64,16 +64,21 @@ def ranked_actions_for_all(
     at: datetime,
     limit: int = 10,
     record: bool = True,
+    rep_ids: Sequence[int] | None = None,
 ) -> dict[int, list[Action]]:
-    """Every active rep's list in one pass: one load, one batched prediction, then per rep."""
+    """Every active rep's list (or these reps') in one pass: one load, one batched prediction."""
     with uow_factory() as uow:
         reps = [r for r in uow.reps.list() if r.id is not None]
-        deals = uow.deals.open_facts(owner_ids=None, at=at)
-        leads = _untouched(uow.leads.open_facts(owner_ids=None, at=at))
+        if rep_ids is not None:
+            wanted = set(rep_ids)
+            reps = [r for r in reps if r.id in wanted]
+        owners = None if rep_ids is None else [r.id for r in reps if r.id is not None]
+        deals = uow.deals.open_facts(owner_ids=owners, at=at)
+        leads = _untouched(uow.leads.open_facts(owner_ids=owners, at=at))
         deal_outlooks = forecaster.deal_outlooks(deals)
         lead_outlooks = forecaster.lead_outlooks(leads)
         quiet = forecaster.quiet_after_days()
-        hidden = uow.actions.hidden_by_rep(at=at)
+        hidden = uow.actions.hidden_by_rep(at=at, rep_ids=owners)
         deals_by_rep = _by_owner(deals, lambda f: f.deal.owner_id)
         leads_by_rep = _by_owner(leads, lambda f: f.lead.owner_id)
         lists: dict[int, list[Action]] = {}

@@ -119,3 +119,13 @@ def test_an_unreadable_stored_model_falls_back_to_base_rates(uow_factory):
     assert isinstance(forecaster, ModelForecaster)
     result = ranked_actions(uow_factory, forecaster, rep_email="alice@example.com", at=NOW)
     assert result.items
+
+
+def test_the_bulk_pass_can_rank_a_subset_of_reps(uow_factory):
+    with uow_factory() as uow:
+        bob_id = uow.reps.by_email("bob@example.com").id  # type: ignore[union-attr]
+    lists = ranked_actions_for_all(
+        uow_factory, load_forecaster(uow_factory), at=NOW, record=False, rep_ids=[bob_id]
+    )
+    assert list(lists) == [bob_id]
+    assert [a.title for a in lists[bob_id]] == ["Follow up: Bob's deal"]
