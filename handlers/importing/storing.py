@@ -51,13 +51,19 @@ def _store_account(run: ImportRun, record: AccountRecord) -> str:
     return run.save(run.uow.accounts, existing, Account(**incoming), incoming)
 
 
+def _find_person(run: ImportRun, people: Any, key: str | None, email: str | None) -> Any:
+    """A contact or lead already stored: by external (or import) key, then by email."""
+    existing = people.find(external_id=key) if key else None
+    if existing is None and email:
+        existing = people.find(email=email)
+        run.note_match("email" if existing else None)
+    return existing
+
+
 def _store_contact(run: ImportRun, record: ContactRecord) -> str:
     contacts = run.uow.contacts
     key = record.external_id or (None if record.email else import_key(record.name, record.account))
-    existing = contacts.find(external_id=key) if key else None
-    if existing is None and record.email:
-        existing = contacts.find(email=record.email)
-        run.note_match("email" if existing else None)
+    existing = _find_person(run, contacts, key, record.email)
     incoming: dict[str, Any] = dict(
         name=record.name,
         external_id=record.external_id,
@@ -73,10 +79,7 @@ def _store_contact(run: ImportRun, record: ContactRecord) -> str:
 def _store_lead(run: ImportRun, record: LeadRecord) -> str:
     leads = run.uow.leads
     key = record.external_id or (None if record.email else import_key(record.name, record.company))
-    existing = leads.find(external_id=key) if key else None
-    if existing is None and record.email:
-        existing = leads.find(email=record.email)
-        run.note_match("email" if existing else None)
+    existing = _find_person(run, leads, key, record.email)
     incoming: dict[str, Any] = dict(
         name=record.name,
         external_id=record.external_id,
