@@ -61,6 +61,10 @@ class TrainReport:
                     f"{holdout.get('auc')}, log-loss {holdout.get('log_loss')} "
                     f"(base rates: AUC {base.get('auc')}, log-loss {base.get('log_loss')})"
                 )
+            if metrics.get("holdout_by", "time") != "time":
+                out.append(
+                    f"  holdout split by {metrics['holdout_by']}: the records carry no dates"
+                )
             out += [f"  dropped {d['feature']}: {d['reason']}" for d in metrics.get("dropped", [])]
         return out
 

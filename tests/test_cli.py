@@ -140,7 +140,9 @@ def test_a_closed_deal_without_a_created_date_keeps_its_close_date(db, capsys, t
         "Opportunity ID,Opportunity Name,Account Name,Amount,Stage,Close Date\n"
         "006Z,Old win,Acme,1000,Closed Won,03/01/2025\n",
     )
-    code, _, err = run(capsys, "--database-url", db, "import", "deals", str(source), "--preset", "salesforce")
+    code, _, err = run(
+        capsys, "--database-url", db, "import", "deals", str(source), "--preset", "salesforce"
+    )
     assert code == 0, err
     with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
         created, closed = conn.execute("select created_at, closed_at from deal").fetchone()
@@ -151,7 +153,16 @@ def test_a_closed_deal_without_a_created_date_keeps_its_close_date(db, capsys, t
 
 def test_a_dry_run_with_bad_rows_says_it_would_refuse(db, capsys, tmp_path):
     source = write(tmp_path / "deals.csv", DEALS)
-    argv = ["--database-url", db, "import", "deals", str(source), "--preset", "salesforce", "--dry-run"]
+    argv = [
+        "--database-url",
+        db,
+        "import",
+        "deals",
+        str(source),
+        "--preset",
+        "salesforce",
+        "--dry-run",
+    ]
     code, out, err = run(capsys, *argv)
     assert code == 2
     assert "the import would be refused" in out and "'12k' is not an amount" in err
@@ -162,3 +173,35 @@ def test_settings_errors_name_the_variable_people_set(db, capsys, monkeypatch):
     code, _, err = run(capsys, "--database-url", db, "reps")
     assert code == 2
     assert err.startswith("error: SLACK_SIGNING_SECRET holds a placeholder value")
+
+
+def test_a_dataset_with_ids_an_outcome_and_no_dates_can_be_learned_from(db, capsys, tmp_path):
+    """Public lead-scoring sets often carry only a number, attributes and a 0/1 outcome."""
+    import random
+
+    rng = random.Random(4)
+    lines = ["Lead Number,Lead Origin,Owner,Converted"]
+    for n in range(600):
+        origin = rng.choice(["Form", "API", "Import"])
+        converted = rng.random() < (0.7 if origin == "Form" else 0.2)
+        lines.append(f"{1000 + n},{origin},Agent {n % 7},{int(converted)}")
+    source = write(tmp_path / "leads.csv", "\n".join(lines) + "\n")
+    argv = ["import", "leads", str(source), "--map", "Lead Number=external_id"]
+    code, out, err = run(
+        capsys, "--database-url", db, *argv, "--map", "Converted=converted", "--map", "Owner=owner"
+    )
+    assert code == 0, err
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
+        statuses = dict(
+            conn.execute("select status, count(*) from lead group by status").fetchall()
+        )
+        name, attributes = conn.execute(
+            "select name, attributes from lead order by id limit 1"
+        ).fetchone()
+    assert set(statuses) == {"converted", "disqualified"}
+    assert name == "Lead 1000" and '"owner": "Agent 0"' in attributes
+    code, out, err = run(capsys, "--database-url", db, "model", "train")
+    assert code == 0, err
+    assert "holdout split by row order" in out
+    lead_line = next(line for line in out.splitlines() if line.startswith("lead model"))
+    assert "base_rate" not in lead_line

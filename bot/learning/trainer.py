@@ -109,12 +109,21 @@ def _sample(items: Sequence[Any], limit: int) -> list[Any]:
     return [items[i] for i in sorted(pick)]
 
 
+TIE_SLACK = 0.1
+"""How far past `share` a cut may move to keep equal label times together."""
+
+
 def _cut(times: np.ndarray, share: float) -> int:
-    """Index splitting older from newer at `share`, never between equal label times."""
+    """Index splitting older from newer at `share`, not between equal label times when it can.
+
+    Records imported without dates all carry the import time; then there is no time to split on,
+    and the cut falls in stored order (the export's row order), which is the best proxy left.
+    """
     cut = int(len(times) * share)
-    while 0 < cut < len(times) and times[cut] == times[cut - 1]:
-        cut += 1
-    return cut
+    end = cut
+    while 0 < end < len(times) and times[end] == times[end - 1]:
+        end += 1
+    return end if end - cut <= TIE_SLACK * len(times) else cut
 
 
 class SklearnTrainer:
@@ -206,6 +215,7 @@ def _train(data: Dataset, norms: StageNorms | None) -> TrainedModel:
     candidates["base_rate"] = base["log_loss"] or np.inf
     learned = {"model": best.name, **scores(data.y[hold], best.p_hold, data.w[hold])}
     metrics: dict[str, Any] = {
+        "holdout_by": "time" if data.times[cut - 1] < data.times[cut] else "row order (dates tie)",
         "examples": len(data.y),
         "records": data.records,
         "base_rate": round(float(np.average(data.y, weights=data.w)), 4),

@@ -62,12 +62,19 @@ def build_contact(row: RowValues, pipeline: Pipeline) -> ContactRecord | RowErro
 
 
 def build_lead(row: RowValues, pipeline: Pipeline) -> LeadRecord | RowError:
+    external_id = row.text("external_id")
     name = _person_name(row) or row.text("company")
+    if name is None and external_id and "name" not in row.columns:
+        name = f"Lead {external_id}"
     if not name:
         return row.missing("name")
     status = row.get("status", LeadStatus)
-    if row.get("converted", bool) is True:
+    converted = row.get("converted", bool)
+    if converted is True:
         status = LeadStatus.CONVERTED
+    elif converted is False and status is None:
+        # An outcome column without a status column: "not converted" is the lead's outcome.
+        status = LeadStatus.DISQUALIFIED
     domain = row.text("domain") or company_domain(row.text("email"))
     account = AccountRef(
         external_id=row.text("account_external_id"), domain=domain, name=row.text("company")
@@ -91,7 +98,10 @@ def build_lead(row: RowValues, pipeline: Pipeline) -> LeadRecord | RowError:
 
 
 def build_deal(row: RowValues, pipeline: Pipeline) -> DealRecord | RowError:
+    external_id = row.text("external_id")
     name = row.text("name")
+    if name is None and "name" not in row.columns:  # an export with ids only: name it from them
+        name = _deal_name_from(row.text("account"), external_id)
     if not name:
         return row.missing("name")
     stage = _deal_stage(row)
@@ -150,6 +160,13 @@ BUILDERS: dict[RecordKind, Callable[[RowValues, Pipeline], Record | RowError]] =
     RecordKind.DEALS: build_deal,
     RecordKind.ACTIVITIES: build_activity,
 }
+
+
+def _deal_name_from(account: str | None, external_id: str | None) -> str | None:
+    """A name for an export without one (some datasets carry only ids): "Acme 0A1B" or the id."""
+    if not external_id:
+        return None
+    return f"{account} {external_id}" if account else f"Deal {external_id}"
 
 
 def _person_name(row: RowValues) -> str | None:

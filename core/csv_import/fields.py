@@ -109,8 +109,8 @@ FIELDS: dict[RecordKind, dict[str, ValueType]] = {
 REQUIRED_COLUMNS: dict[RecordKind, tuple[tuple[str, ...], ...]] = {
     RecordKind.ACCOUNTS: (("name",),),
     RecordKind.CONTACTS: (("name", "first_name", "last_name", "email"),),
-    RecordKind.LEADS: (("name", "first_name", "last_name", "email", "company"),),
-    RecordKind.DEALS: (("name",), ("stage", "outcome", "won")),
+    RecordKind.LEADS: (("name", "first_name", "last_name", "email", "company", "external_id"),),
+    RecordKind.DEALS: (("name", "external_id"), ("stage", "outcome", "won")),
     RecordKind.ACTIVITIES: (("kind",), ("occurred_at",)),
 }
 """Per kind, groups of fields of which at least one must have a column."""

@@ -6,7 +6,7 @@ re-import finds them again; contacts and leads with an email are matched by the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -51,6 +51,16 @@ def _store_account(run: ImportRun, record: AccountRecord) -> str:
     return run.save(run.uow.accounts, existing, Account(**incoming), incoming)
 
 
+def with_unmatched_owner(
+    attributes: Mapping[str, str], owner: str | None, owner_id: int | None
+) -> Mapping[str, str]:
+    """Keep an owner who is not a rep (a past employee, another team) as an attribute: who owned
+    a deal is one of the strongest signals in a history, even when that person has no login."""
+    if owner and owner_id is None:
+        return {**attributes, "owner": owner}
+    return attributes
+
+
 def _find_person(run: ImportRun, people: Any, key: str | None, email: str | None) -> Any:
     """A contact or lead already stored: by external (or import) key, then by email."""
     existing = people.find(external_id=key) if key else None
@@ -89,11 +99,11 @@ def _store_lead(run: ImportRun, record: LeadRecord) -> str:
         phone=record.phone,
         source=record.source,
         status=record.status,
-        owner_id=run.owner_id(record.owner),
+        owner_id=(owner_id := run.owner_id(record.owner)),
         account_id=run.account_id(record.account),
         created_at=record.created_at,
         converted_at=record.converted_at,
-        attributes=record.attributes,
+        attributes=with_unmatched_owner(record.attributes, record.owner, owner_id),
     )
     new = Lead(
         **{
@@ -127,7 +137,7 @@ def _store_deal(run: ImportRun, record: DealRecord) -> str:
         expected_close=record.expected_close,
         next_action=next_action,
         source=record.source,
-        attributes=record.attributes,
+        attributes=with_unmatched_owner(record.attributes, record.owner, owner_id),
     )
     if existing is None:
         _add_deal(run, record, {**incoming, "external_id": key})
