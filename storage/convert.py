@@ -52,7 +52,7 @@ def _plain(value_type: type[V], row: Any, **overrides: Any) -> V:
     return value_type(**values, **overrides)
 
 
-def _row_values(value: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+def row_values(value: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     return {f.name: getattr(value, f.name) for f in fields(value) if f.name not in skip}
 
 
@@ -76,7 +76,7 @@ def rep_from_row(row: RepRow) -> Rep:
 
 
 def rep_to_row(rep: Rep) -> dict[str, Any]:
-    values = _row_values(rep)
+    values = row_values(rep)
     values.update(
         role=rep.role.value,
         working_days=",".join(str(d) for d in rep.working_days),
@@ -99,7 +99,7 @@ def account_from_row(row: AccountRow) -> Account:
 
 def account_to_row(account: Account) -> dict[str, Any]:
     return {
-        **_row_values(account),
+        **row_values(account),
         "attributes": dict(account.attributes),
         "name_key": name_key(account.name),
     }
@@ -110,7 +110,7 @@ def contact_from_row(row: ContactRow) -> Contact:
 
 
 def contact_to_row(contact: Contact) -> dict[str, Any]:
-    return {**_row_values(contact), "attributes": dict(contact.attributes)}
+    return {**row_values(contact), "attributes": dict(contact.attributes)}
 
 
 def lead_from_row(row: LeadRow) -> Lead:
@@ -118,7 +118,7 @@ def lead_from_row(row: LeadRow) -> Lead:
 
 
 def lead_to_row(lead: Lead) -> dict[str, Any]:
-    return {**_row_values(lead), "status": lead.status.value, "attributes": dict(lead.attributes)}
+    return {**row_values(lead), "status": lead.status.value, "attributes": dict(lead.attributes)}
 
 
 def deal_from_row(row: Any) -> Deal:
@@ -137,7 +137,7 @@ def deal_from_row(row: Any) -> Deal:
 
 
 def deal_to_row(deal: Deal) -> dict[str, Any]:
-    values = _row_values(deal, skip=("next_action",))
+    values = row_values(deal, skip=("next_action",))
     nxt = deal.next_action
     values.update(
         status=deal.status.value,
@@ -159,7 +159,7 @@ def activity_from_row(row: ActivityRow) -> Activity:
 
 
 def activity_to_row(activity: Activity) -> dict[str, Any]:
-    return {**_row_values(activity), "kind": activity.kind.value}
+    return {**row_values(activity), "kind": activity.kind.value}
 
 
 def signal_from_row(row: SignalRow) -> Signal:
@@ -177,6 +177,6 @@ def action_from_row(row: ActionRow) -> Action:
 
 
 def action_to_row(action: Action) -> dict[str, Any]:
-    values = _row_values(action)
+    values = row_values(action)
     values.update(id=str(action.id), kind=action.kind.value, status=action.status.value)
     return values

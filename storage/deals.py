@@ -40,7 +40,7 @@ class SqlDealRepository(_RowRepository[Deal, DealRow]):
         return self._all(DealRow.status != DealStatus.OPEN.value)
 
     def add_stage_change(self, change: StageChange) -> None:
-        self._execute(insert(StageChangeRow.__table__), convert._row_values(change))
+        self._execute(insert(StageChangeRow.__table__), convert.row_values(change))
 
     def stage_changes(self, deal_ids: Iterable[int] | None = None) -> list[StageChange]:
         changes = _in_chunks(

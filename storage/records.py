@@ -86,14 +86,6 @@ class SqlModelVersionRepository:
             return None
         return row.id, dict(row.metrics), bytes(row.blob)
 
-    def list(self, kind: str | None = None) -> list[tuple[int, str, datetime, dict[str, Any]]]:
-        query = select(ModelVersionRow).order_by(ModelVersionRow.id)
-        if kind is not None:
-            query = query.where(ModelVersionRow.kind == kind)
-        return [
-            (r.id or 0, r.kind, r.trained_at, dict(r.metrics)) for r in self.session.exec(query)
-        ]
-
 
 class SqlAuditLog:
     def __init__(self, session: Session) -> None:

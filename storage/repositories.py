@@ -6,7 +6,6 @@ audit log in `storage.records`. Repositories flush so ids are known; they never 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from types import SimpleNamespace
@@ -104,10 +103,6 @@ class _RowRepository(Generic[V, R]):
         return [to_value(row) for row in self._execute(query).all()]
 
 
-def _as_dict(value: Any) -> dict[str, Any]:
-    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-
-
 class SqlRepRepository(_RowRepository[Rep, RepRow]):
     row_type = RepRow
     to_value = staticmethod(convert.rep_from_row)
@@ -116,9 +111,6 @@ class SqlRepRepository(_RowRepository[Rep, RepRow]):
     def by_email(self, email: str) -> Rep | None:
         return self._first(email=email.strip().lower())
 
-    def by_slack_user(self, slack_user_id: str) -> Rep | None:
-        return self._first(slack_user_id=slack_user_id)
-
     def list(self, *, active_only: bool = True) -> list[Rep]:
         return self._all(RepRow.active == True) if active_only else self._all()  # noqa: E712
 
@@ -126,7 +118,7 @@ class SqlRepRepository(_RowRepository[Rep, RepRow]):
 class SqlTeamRepository(_RowRepository[Team, TeamRow]):
     row_type = TeamRow
     to_value = staticmethod(convert.team_from_row)
-    to_row = staticmethod(_as_dict)
+    to_row = staticmethod(convert.row_values)
 
     def list(self) -> list[Team]:
         return self._all()
@@ -265,7 +257,7 @@ class SqlActivityRepository(_RowRepository[Activity, ActivityRow]):
 class SqlSignalRepository(_RowRepository[Signal, SignalRow]):
     row_type = SignalRow
     to_value = staticmethod(convert.signal_from_row)
-    to_row = staticmethod(_as_dict)
+    to_row = staticmethod(convert.row_values)
 
     def for_leads(self, lead_ids: Iterable[int] | None = None) -> list[Signal]:
         return _in_chunks(self.session, SignalRow, col(SignalRow.lead_id), lead_ids, self.to_value)

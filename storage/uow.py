@@ -58,10 +58,6 @@ class SqlUnitOfWork:
         self.session.rollback()
 
 
-def unit_of_work_factory(engine: Engine) -> UnitOfWorkFactory:
-    return UnitOfWorkFactory(engine)
-
-
 class UnitOfWorkFactory:
     """Callable that opens a fresh unit of work on the same engine; handlers receive this."""
 
