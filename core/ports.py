@@ -130,6 +130,43 @@ class AuditLog(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One proactive message waiting to go out (or gone, or dead), as the delivery worker sees it."""
+
+    id: int
+    key: str
+    platform: str
+    target: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = None
+
+
+class Outbox(Protocol):
+    """Proactive messages, written in the same transaction as the change that caused them.
+
+    The key (e.g. `digest:{rep}:{local date}`) is unique: a second enqueue with the same key is a
+    no-op that returns False, so a retry, a second tick or a second replica cannot send twice.
+    """
+
+    def enqueue(
+        self, *, key: str, platform: str, target: str, payload: dict[str, Any], at: datetime
+    ) -> bool: ...
+    def exists(self, key: str) -> bool: ...
+    def keys_with_prefix(self, prefix: str) -> set[str]: ...
+
+
+class IdempotencyKeys(Protocol):
+    def claim(self, key: str, *, at: datetime) -> bool:
+        """True the first time a key is seen (and records it), False for every repeat."""
+        ...
+
+
 class UnitOfWork(Protocol):
     reps: RepRepository
     teams: TeamRepository
@@ -142,6 +179,8 @@ class UnitOfWork(Protocol):
     actions: ActionRepository
     model_versions: ModelVersionRepository
     audit: AuditLog
+    outbox: Outbox
+    idempotency: IdempotencyKeys
 
     def __enter__(self) -> Self: ...
     def __exit__(
