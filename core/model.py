@@ -234,3 +234,6 @@ class Action:
     created_at: datetime
     status: ActionStatus = ActionStatus.SHOWN
     snoozed_until: datetime | None = None
+    value: float = 0.0
+    """Expected value in money when ranked: amount x p(win), or a lead's typical value x p(convert)."""
+    currency: str = "USD"

@@ -142,6 +142,8 @@ def _deal_action(
         score=score,
         reason=reason,
         created_at=facts.as_of,
+        value=(facts.amount or 0.0) * outlook.p_win,
+        currency=deal.currency,
     )
 
 
@@ -194,6 +196,7 @@ def _lead_action(
         score=score,
         reason=reason,
         created_at=facts.as_of,
+        value=outlook.typical_value * outlook.p_convert,
     )
 
 

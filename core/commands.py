@@ -1,0 +1,179 @@
+"""Commands: what a person asked for, the same from every surface.
+
+A Slack slash command or button, a Teams message or card submit and an emulator click all become
+one of these, through a pure translator per platform. `actor_id` is the rep who asked, already
+resolved from the platform's user id. Controls carry their command in an `action_id` and a short
+`value` (see `core.messages`); `parse_control` turns the pair back into a command.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from core.model import ActivityKind
+
+
+class SnoozeFor(StrEnum):
+    HOUR = "1h"
+    TOMORROW = "tomorrow"
+    NEXT_WEEK = "next_week"
+
+
+SNOOZE_LABELS = {
+    SnoozeFor.HOUR: "1 hour",
+    SnoozeFor.TOMORROW: "Tomorrow 08:00",
+    SnoozeFor.NEXT_WEEK: "Next week",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ListView:
+    """Which list a message shows, so a press can redraw the same list in its new state."""
+
+    query: str = ""
+    page: int = 1
+    team: bool = False
+    digest: bool = False
+
+    def encode(self) -> str:
+        flags = ("t" if self.team else "") + ("d" if self.digest else "")
+        return f"{self.page}:{flags}:{self.query[:MAX_QUERY]}"
+
+    @classmethod
+    def decode(cls, text: str) -> ListView:
+        page, flags, query = (text.split(":", 2) + ["", ""])[:3]
+        return cls(query=query, page=max(1, int(page)) if page.isdigit() else 1,
+                   team="t" in flags, digest="d" in flags)
+
+
+MAX_QUERY = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ShowActions:
+    actor_id: int
+    view: ListView = ListView()
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """`/log <deal or account> <note>`: one line, matched against the actor's deals."""
+
+    actor_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogActivity:
+    """A call (or email, meeting, note) recorded on a deal, from the form or a pick list."""
+
+    actor_id: int
+    deal_id: int
+    kind: ActivityKind = ActivityKind.CALL
+    notes: str = ""
+    outcome: str | None = None
+    next_text: str | None = None
+    next_due: date | None = None
+    next_owner_id: int | None = None
+    to_stage: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenLogForm:
+    actor_id: int
+    deal_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FindDeals:
+    """The form's deal typeahead: the actor's deals whose name or account contains `text`."""
+
+    actor_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarkDone:
+    actor_id: int
+    action_id: uuid.UUID
+    view: ListView = ListView()
+
+
+@dataclass(frozen=True, slots=True)
+class Snooze:
+    actor_id: int
+    action_id: uuid.UUID
+    until: SnoozeFor
+    view: ListView = ListView()
+
+
+@dataclass(frozen=True, slots=True)
+class AdvanceStage:
+    actor_id: int
+    action_id: uuid.UUID
+    to_stage: str
+    view: ListView = ListView()
+
+
+@dataclass(frozen=True, slots=True)
+class UndoLog:
+    actor_id: int
+    activity_id: int
+
+
+Command = (
+    ShowActions | LogLine | LogActivity | OpenLogForm | FindDeals | MarkDone | Snooze
+    | AdvanceStage | UndoLog
+)
+
+
+class ControlId(StrEnum):
+    """The `action_id` of every control the bot renders."""
+
+    DONE = "dealbot.done"
+    SNOOZE = "dealbot.snooze"
+    ADVANCE = "dealbot.advance"
+    LOG = "dealbot.log"
+    MORE = "dealbot.more"
+    UNDO = "dealbot.undo"
+
+
+def control_value(action_id: uuid.UUID, view: ListView, extra: str = "") -> str:
+    """`<action uuid>|<extra>|<view>`: everything a press needs, under Slack's 150-char option cap."""
+    return f"{action_id}|{extra}|{view.encode()}"
+
+
+def parse_control(actor_id: int, control: str, value: str) -> Command | None:
+    """The command behind a pressed control, or None for a control that is not ours or is mangled."""
+    try:
+        kind = ControlId(control)
+    except ValueError:
+        return None
+    if kind is ControlId.MORE:
+        return ShowActions(actor_id, ListView.decode(value))
+    if kind is ControlId.UNDO:
+        return UndoLog(actor_id, int(value)) if value.isdigit() else None
+    parts = value.split("|", 2)
+    if len(parts) != 3:
+        return None
+    raw_id, extra, view_text = parts
+    try:
+        action_id = uuid.UUID(raw_id)
+    except ValueError:
+        return None
+    view = ListView.decode(view_text)
+    if kind is ControlId.DONE:
+        return MarkDone(actor_id, action_id, view)
+    if kind is ControlId.SNOOZE:
+        try:
+            return Snooze(actor_id, action_id, SnoozeFor(extra), view)
+        except ValueError:
+            return None
+    if kind is ControlId.ADVANCE:
+        return AdvanceStage(actor_id, action_id, extra, view) if extra else None
+    if kind is ControlId.LOG:
+        return OpenLogForm(actor_id, int(extra)) if extra.isdigit() else None
+    return None
