@@ -17,6 +17,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
+from tests.fake_slack import FakeSlack
+
 POSTGRES_URL_VARIABLE = "DEALBOT_TEST_POSTGRES_URL"
 
 
@@ -67,3 +69,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     server_url: URL = request.getfixturevalue("postgres_server_url")
     admin: Engine = request.getfixturevalue("postgres_admin_engine")
     yield from _fresh_postgres_url(admin, server_url)
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """A local fake of the Slack Web API on a free port (tests/fake_slack.py), stopped afterwards."""
+    with FakeSlack() as fake:
+        yield fake

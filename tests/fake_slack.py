@@ -1,0 +1,316 @@
+"""A local fake of the Slack Web API: an HTTP server on 127.0.0.1 that records and answers calls.
+
+Point a slack_sdk client at `fake.api_url` (`http://127.0.0.1:PORT/api/`) and it calls
+`<api_url>chat.postMessage` as it would call Slack. Every request is recorded (method, parsed
+params from a form, JSON or query string, headers including Authorization, the status answered),
+and answered like Slack: `{"ok": true, ...}`. Payload `response_url`s can point at
+`f"{fake.url}/response/<anything>"`; those posts are recorded as method "response_url".
+
+Failures on demand: `fail("chat.postMessage", status=429, retry_after=1, times=2)` answers the next
+two calls with 429 and a Retry-After header; `fail_randomly(...)` answers a share of calls so,
+seeded for repeatable runs; `status=500` gives a server error, `error="channel_not_found"` a 200
+with `ok: false`. Used as the `fake_slack` pytest fixture and by the benchmarks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
+
+JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "user_auth_blocks")
+"""Form fields Slack takes as JSON text; the fake decodes them so tests can read them back."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the fake received, and the HTTP status it answered with."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    status: int
+    path: str
+    at: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+    @property
+    def token(self) -> str | None:
+        auth = self.headers.get("authorization", "")
+        return auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+
+
+@dataclass
+class _Failure:
+    status: int
+    retry_after: float | None
+    error: str | None
+    times: int | None = None
+    """Calls left to fail; None for every call (or, with `rate`, a share of them)."""
+    rate: float | None = None
+    rng: random.Random = field(default_factory=random.Random)
+
+    def fires(self) -> bool:
+        if self.rate is not None:
+            return self.rng.random() < self.rate
+        if self.times is None:
+            return True
+        if self.times <= 0:
+            return False
+        self.times -= 1
+        return True
+
+
+class FakeSlack:
+    """The server and what it saw. Start it with `with FakeSlack() as fake:` or `start()`/`stop()`."""
+
+    def __init__(
+        self, directory: dict[str, str] | None = None, *, token: str | None = None
+    ) -> None:
+        self.directory: dict[str, str] = dict(directory or {})
+        """Slack user id -> email, for users.info and users.lookupByEmail."""
+        self.token = token
+        """When set, a call without `Authorization: Bearer <token>` gets `invalid_auth`."""
+        self.latency = 0.0
+        """Seconds every answer waits, to imitate a network round trip."""
+        self._calls: list[Call] = []
+        self._failures: dict[str, list[_Failure]] = {}
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- life cycle -----------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name="fake-slack", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the fake Slack server is not running; call start() first")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        """The base URL a slack_sdk client takes (`base_url=`), trailing slash included."""
+        return f"{self.url}/api/"
+
+    # --- what it saw ----------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._lock:
+            return list(self._calls)
+
+    def calls_for(self, method: str, *, ok_only: bool = False) -> list[Call]:
+        return [c for c in self.calls if c.method == method and (c.ok or not ok_only)]
+
+    def reset(self) -> None:
+        """Forget the calls and the failures still planned (the directory stays)."""
+        with self._lock:
+            self._calls.clear()
+            self._failures.clear()
+
+    # --- failures on demand ---------------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        retry_after: float | None = 1,
+        times: int | None = 1,
+        error: str | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` (every call when None) with this failure."""
+        self._plan(method, _Failure(status, retry_after, error, times=times))
+
+    def fail_randomly(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        rate: float = 0.1,
+        retry_after: float | None = 1,
+        seed: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Answer about `rate` of the calls of `method` with this failure, until `reset()`."""
+        rng = random.Random(seed)
+        self._plan(method, _Failure(status, retry_after, error, rate=rate, rng=rng))
+
+    def _plan(self, method: str, failure: _Failure) -> None:
+        with self._lock:
+            self._failures.setdefault(method, []).append(failure)
+
+    def _failure_for(self, method: str) -> _Failure | None:
+        with self._lock:
+            return next((f for f in self._failures.get(method, []) if f.fires()), None)
+
+    # --- answering ------------------------------------------------------------------------------
+
+    def answer(
+        self, method: str, params: dict[str, Any], headers: dict[str, str], path: str
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """Status, extra headers and JSON body for one call; records the call."""
+        status, extra, body = self._decide(method, params, headers)
+        with self._lock:
+            self._calls.append(Call(method, params, headers, status, path, time.monotonic()))
+        return status, extra, body
+
+    def _decide(
+        self, method: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        failure = self._failure_for(method)
+        if failure is not None:
+            extra = {}
+            if failure.retry_after is not None:
+                extra["Retry-After"] = f"{failure.retry_after:g}"
+            default = "ratelimited" if failure.status == 429 else "internal_error"
+            return failure.status, extra, {"ok": False, "error": failure.error or default}
+        wrong_token = headers.get("authorization") != f"Bearer {self.token}"
+        if self.token is not None and method != "response_url" and wrong_token:
+            return 200, {}, {"ok": False, "error": "invalid_auth"}
+        return 200, {}, _slack_answer(self, method, params)
+
+    def next_ts(self) -> str:
+        with self._lock:
+            return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def user_by_email(self, email: str) -> str | None:
+        wanted = email.strip().lower()
+        return next((u for u, e in self.directory.items() if e.lower() == wanted), None)
+
+
+def _dm_channel(target: str) -> str:
+    """Slack answers a post to a user id with the DM channel's id; the fake makes one up."""
+    return "D" + target[1:] if target.startswith(("U", "W")) else target
+
+
+def _slack_answer(fake: FakeSlack, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    channel = str(params.get("channel", ""))
+    if method in ("chat.postMessage", "chat.update"):
+        ts = fake.next_ts() if method == "chat.postMessage" else str(params.get("ts", ""))
+        message = {k: params[k] for k in ("text", "blocks", "metadata") if k in params}
+        return {"ok": True, "channel": _dm_channel(channel), "ts": ts, "message": message}
+    if method == "chat.postEphemeral":
+        return {"ok": True, "message_ts": fake.next_ts()}
+    if method == "chat.delete":
+        return {"ok": True, "channel": channel, "ts": params.get("ts")}
+    if method == "users.info":
+        return _user_info(fake, str(params.get("user", "")))
+    if method == "users.lookupByEmail":
+        user_id = fake.user_by_email(str(params.get("email", "")))
+        return _user_info(fake, user_id) if user_id else {"ok": False, "error": "users_not_found"}
+    if method == "conversations.open":
+        users = str(params.get("users", "")).split(",")[0]
+        return {"ok": True, "channel": {"id": _dm_channel(users) if users else "D0FAKE"}}
+    if method in ("views.open", "views.publish", "views.update", "views.push"):
+        given = params.get("view")
+        view: dict[str, Any] = given if isinstance(given, dict) else {}
+        return {"ok": True, "view": {**view, "id": f"V{next(fake._ts):08d}"}}
+    if method == "auth.test":
+        return {"ok": True, "url": fake.url + "/", "team": "Fake", "team_id": "T0FAKE",
+                "user": "dealbot", "user_id": "U0BOT", "bot_id": "B0BOT"}  # fmt: skip
+    if method == "response_url":
+        return {"ok": True}
+    return {"ok": False, "error": "unknown_method"}
+
+
+def _user_info(fake: FakeSlack, user_id: str) -> dict[str, Any]:
+    email = fake.directory.get(user_id)
+    if email is None:
+        return {"ok": False, "error": "user_not_found"}
+    name = email.split("@")[0]
+    profile = {"email": email, "real_name": name, "display_name": name}
+    return {
+        "ok": True,
+        "user": {"id": user_id, "name": name, "real_name": name, "profile": profile},
+    }
+
+
+def parse_params(raw: bytes, content_type: str, query: str) -> dict[str, Any]:
+    """Params as Slack reads them: JSON body, form body or query string, JSON fields decoded."""
+    params: dict[str, Any] = {k: v[-1] for k, v in parse_qs(query).items()}
+    if "application/json" in content_type:
+        body = json.loads(raw or b"{}")
+        params.update(body if isinstance(body, dict) else {"payload": body})
+        return params
+    params.update({k: v[-1] for k, v in parse_qs(raw.decode("utf-8")).items()})
+    for name in JSON_FIELDS:
+        if isinstance(params.get(name), str):
+            with contextlib.suppress(ValueError):
+                params[name] = json.loads(params[name])
+    return params
+
+
+def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self._handle()
+
+        def do_GET(self) -> None:
+            self._handle()
+
+        def _handle(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            params = parse_params(raw, self.headers.get("Content-Type", ""), parts.query)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            method = _method_of(parts.path)
+            if fake.latency:
+                time.sleep(fake.latency)
+            status, extra, body = fake.answer(method, params, headers, parts.path)
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # the calls list is the log
+
+    return Handler
+
+
+def _method_of(path: str) -> str:
+    if path.startswith("/response/") or path == "/response":
+        return "response_url"
+    return path.removeprefix("/api/").strip("/") or "unknown"
