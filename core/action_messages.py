@@ -32,7 +32,10 @@ def item_section(item: ListItem, view: ListView) -> Section:
     action = item.action
     heading = action.title if item.owner_name is None else f"{action.title} · {item.owner_name}"
     return Section(
-        heading=heading, text=_reason(action), controls=item_controls(item, view), key=str(action.id)
+        heading=heading,
+        text=_reason(action),
+        controls=item_controls(item, view),
+        key=str(action.id),
     )
 
 
@@ -42,14 +45,14 @@ def item_controls(item: ListItem, view: ListView) -> tuple[Control, ...]:
     snooze = Select(
         "Snooze",
         ControlId.SNOOZE,
-        tuple(
-            Option(SNOOZE_LABELS[s], control_value(action.id, view, s.value)) for s in SnoozeFor
-        ),
+        tuple(Option(SNOOZE_LABELS[s], control_value(action.id, view, s.value)) for s in SnoozeFor),
     )
     controls: list[Control] = [done, snooze]
     if action.subject_type == "deal":
         controls.append(
-            Button("Log call", ControlId.LOG, control_value(action.id, view, str(action.subject_id)))
+            Button(
+                "Log call", ControlId.LOG, control_value(action.id, view, str(action.subject_id))
+            )
         )
         if item.next_stages:
             options = tuple(

@@ -45,8 +45,12 @@ class ListView:
     @classmethod
     def decode(cls, text: str) -> ListView:
         page, flags, query = (text.split(":", 2) + ["", ""])[:3]
-        return cls(query=query, page=max(1, int(page)) if page.isdigit() else 1,
-                   team="t" in flags, digest="d" in flags)
+        return cls(
+            query=query,
+            page=max(1, int(page)) if page.isdigit() else 1,
+            team="t" in flags,
+            digest="d" in flags,
+        )
 
 
 MAX_QUERY = 100
@@ -64,6 +68,8 @@ class LogLine:
 
     actor_id: int
     text: str
+    deal_id: int | None = None
+    """Set when the rep picked the deal from a list after an ambiguous first try."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +131,15 @@ class UndoLog:
 
 
 Command = (
-    ShowActions | LogLine | LogActivity | OpenLogForm | FindDeals | MarkDone | Snooze
-    | AdvanceStage | UndoLog
+    ShowActions
+    | LogLine
+    | LogActivity
+    | OpenLogForm
+    | FindDeals
+    | MarkDone
+    | Snooze
+    | AdvanceStage
+    | UndoLog
 )
 
 
@@ -137,6 +150,7 @@ class ControlId(StrEnum):
     SNOOZE = "dealbot.snooze"
     ADVANCE = "dealbot.advance"
     LOG = "dealbot.log"
+    LOG_PICK = "dealbot.log_pick"
     MORE = "dealbot.more"
     UNDO = "dealbot.undo"
 
@@ -156,6 +170,9 @@ def parse_control(actor_id: int, control: str, value: str) -> Command | None:
         return ShowActions(actor_id, ListView.decode(value))
     if kind is ControlId.UNDO:
         return UndoLog(actor_id, int(value)) if value.isdigit() else None
+    if kind is ControlId.LOG_PICK:
+        deal, _, text = value.partition("|")
+        return LogLine(actor_id, text, int(deal)) if deal.isdigit() and text else None
     parts = value.split("|", 2)
     if len(parts) != 3:
         return None

@@ -41,6 +41,10 @@ class RepRepository(Protocol):
     def add(self, rep: Rep) -> Rep: ...
     def get(self, rep_id: int) -> Rep | None: ...
     def by_email(self, email: str) -> Rep | None: ...
+    def by_chat_id(self, platform: str, user_id: str) -> Rep | None:
+        """The rep behind a Slack (`slack`) or Teams (`teams`) user id, once linked."""
+        ...
+
     def list(self, *, active_only: bool = True) -> list[Rep]: ...
     def update(self, rep: Rep) -> Rep: ...
 
@@ -64,7 +68,9 @@ class AccountRepository(Protocol):
 class ContactRepository(Protocol):
     def add(self, contact: Contact) -> Contact: ...
     def update(self, contact: Contact) -> Contact: ...
-    def find(self, *, external_id: str | None = None, email: str | None = None) -> Contact | None: ...
+    def find(
+        self, *, external_id: str | None = None, email: str | None = None
+    ) -> Contact | None: ...
 
 
 class DealRepository(Protocol):
@@ -77,6 +83,7 @@ class DealRepository(Protocol):
     def open_facts(self, *, owner_ids: Sequence[int] | None, at: datetime) -> list[DealFacts]:
         """Facts as of `at` for every open deal of these owners (all owners when None)."""
         ...
+
     def add_stage_change(self, change: StageChange) -> None: ...
     def stage_changes(self, deal_ids: Iterable[int] | None = None) -> list[StageChange]: ...
 
@@ -96,6 +103,8 @@ class ActivityRepository(Protocol):
     def find(self, *, external_id: str) -> Activity | None: ...
     def for_deals(self, deal_ids: Iterable[int] | None = None) -> list[Activity]: ...
     def for_leads(self, lead_ids: Iterable[int] | None = None) -> list[Activity]: ...
+    def get(self, activity_id: int) -> Activity | None: ...
+    def delete(self, activity_id: int) -> None: ...
 
 
 class SignalRepository(Protocol):
@@ -104,14 +113,27 @@ class SignalRepository(Protocol):
 
 
 class ActionRepository(Protocol):
-    def record_shown(self, actions: Sequence[Action]) -> None: ...
+    def record_shown(self, actions: Sequence[Action]) -> list[Action]:
+        """Store the items shown; an item still open from an earlier showing keeps its old id."""
+        ...
+
     def get(self, action_id: uuid.UUID) -> Action | None: ...
     def set_status(
-        self, action_id: uuid.UUID, status: ActionStatus, *, at: datetime, until: datetime | None = None
-    ) -> None: ...
-    def hidden_subjects(self, *, rep_id: int, at: datetime) -> set[tuple[str, int]]:
-        """(subject_type, subject_id) of items the rep snoozed until after `at` or dismissed."""
+        self,
+        action_id: uuid.UUID,
+        status: ActionStatus,
+        *,
+        at: datetime,
+        until: datetime | None = None,
+        only_from: ActionStatus | None = None,
+    ) -> bool:
+        """Change one action; with `only_from`, only while it still has that status. True if changed."""
         ...
+
+    def hidden_subjects(self, *, rep_id: int, at: datetime) -> set[tuple[str, int]]:
+        """(subject_type, subject_id) of items snoozed or done until after `at`, or dismissed."""
+        ...
+
     def hidden_by_rep(
         self, *, at: datetime, rep_ids: Sequence[int] | None = None
     ) -> dict[int, set[tuple[str, int]]]:
@@ -120,14 +142,29 @@ class ActionRepository(Protocol):
 
 
 class ModelVersionRepository(Protocol):
-    def add(self, *, kind: str, trained_at: datetime, metrics: dict[str, Any], blob: bytes) -> int: ...
+    def add(
+        self, *, kind: str, trained_at: datetime, metrics: dict[str, Any], blob: bytes
+    ) -> int: ...
     def latest(self, kind: str) -> tuple[int, dict[str, Any], bytes] | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    actor: str
+    action: str
+    subject: str
+    before: Any
+    after: Any
+    at: datetime
 
 
 class AuditLog(Protocol):
     def record(
         self, *, actor: str, action: str, subject: str, before: Any, after: Any, at: datetime
     ) -> None: ...
+    def latest(self, subject: str) -> AuditEntry | None:
+        """The newest entry about `subject` (e.g. `activity:42`), for undo."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +195,10 @@ class Outbox(Protocol):
         self, *, key: str, platform: str, target: str, payload: dict[str, Any], at: datetime
     ) -> bool: ...
     def exists(self, key: str) -> bool: ...
+    def existing(self, keys: Iterable[str]) -> set[str]:
+        """Those of `keys` already in the outbox, in one query (e.g. today's digest keys)."""
+        ...
+
     def keys_with_prefix(self, prefix: str) -> set[str]: ...
 
 
@@ -201,6 +242,7 @@ class Forecaster(Protocol):
     def quiet_after_days(self) -> dict[str, float]:
         """Days without a touch after which a deal in each stage counts as gone quiet."""
         ...
+
     def explain_deal(self, facts: DealFacts, top: int = 3) -> list[str]: ...
 
 

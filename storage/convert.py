@@ -173,10 +173,12 @@ def action_from_row(row: ActionRow) -> Action:
         id=uuid.UUID(row.id),
         kind=ActionKind(row.kind),
         status=ActionStatus(row.status),
+        value=0.0,
+        currency="USD",
     )
 
 
 def action_to_row(action: Action) -> dict[str, Any]:
-    values = row_values(action)
+    values = row_values(action, skip=("value", "currency"))
     values.update(id=str(action.id), kind=action.kind.value, status=action.status.value)
     return values

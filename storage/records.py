@@ -4,23 +4,64 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, desc, select
 
 from core.model import Action, ActionStatus
+from core.ports import AuditEntry
 from storage import convert
 from storage.tables import ActionRow, AuditLogRow, ModelVersionRow
+
+REUSE_WITHIN = timedelta(days=7)
+"""An open item shown again within this time keeps its id; after it, it counts as a new one."""
 
 
 class SqlActionRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def record_shown(self, actions: Sequence[Action]) -> None:
-        self.session.add_all(ActionRow(**convert.action_to_row(a)) for a in actions)
+    def record_shown(self, actions: Sequence[Action]) -> list[Action]:
+        """Store what was shown. An item still open from an earlier showing keeps its id, so a
+        button on yesterday's digest and one on today's `/deals` act on the same action."""
+        if not actions:
+            return []
+        earlier = self._open_ids(actions)
+        stored: list[Action] = []
+        for action in actions:
+            known = earlier.get((action.rep_id, action.subject_type, action.subject_id))
+            if known is None:
+                row = ActionRow(**convert.action_to_row(action))
+                row.status_at = action.created_at
+                self.session.add(row)
+                stored.append(action)
+                continue
+            known.title, known.reason, known.score = action.title, action.reason, action.score
+            known.kind, known.status_at = action.kind.value, action.created_at
+            self.session.add(known)
+            stored.append(replace(action, id=uuid.UUID(known.id)))
         self.session.flush()
+        return stored
+
+    def _open_ids(self, actions: Sequence[Action]) -> dict[tuple[int, str, int], ActionRow]:
+        since = min(a.created_at for a in actions) - REUSE_WITHIN
+        wanted = {(a.rep_id, a.subject_type, a.subject_id) for a in actions}
+        rep_ids = sorted({a.rep_id for a in actions})
+        found: dict[tuple[int, str, int], ActionRow] = {}
+        for start in range(0, len(rep_ids), 500):
+            query = select(ActionRow).where(
+                col(ActionRow.rep_id).in_(rep_ids[start : start + 500]),
+                col(ActionRow.status) == ActionStatus.SHOWN.value,
+                col(ActionRow.status_at) >= since,
+            )
+            for row in self.session.exec(query):
+                key = (row.rep_id, row.subject_type, row.subject_id)
+                if key in wanted:
+                    found[key] = row
+        return found
 
     def get(self, action_id: uuid.UUID) -> Action | None:
         row = self.session.get(ActionRow, str(action_id))
@@ -33,13 +74,19 @@ class SqlActionRepository:
         *,
         at: datetime,
         until: datetime | None = None,
-    ) -> None:
-        row = self.session.get(ActionRow, str(action_id))
-        if row is None:
+        only_from: ActionStatus | None = None,
+    ) -> bool:
+        """Change one action; with `only_from`, only while it still has that status (so two
+        presses at once cannot both win). True when the row changed."""
+        statement = update(ActionRow).where(col(ActionRow.id) == str(action_id))
+        if only_from is not None:
+            statement = statement.where(col(ActionRow.status) == only_from.value)
+        result = self.session.connection().execute(
+            statement.values(status=status.value, status_at=at, snoozed_until=until)
+        )
+        if result.rowcount == 0 and only_from is None:
             raise LookupError(f"action {action_id} does not exist")
-        row.status, row.status_at, row.snoozed_until = status.value, at, until
-        self.session.add(row)
-        self.session.flush()
+        return bool(result.rowcount)
 
     def hidden_subjects(self, *, rep_id: int, at: datetime) -> set[tuple[str, int]]:
         return self.hidden_by_rep(at=at, rep_ids=[rep_id]).get(rep_id, set())
@@ -47,10 +94,10 @@ class SqlActionRepository:
     def hidden_by_rep(
         self, *, at: datetime, rep_ids: Sequence[int] | None = None
     ) -> dict[int, set[tuple[str, int]]]:
-        """Snoozed-until-later or dismissed subjects per rep, in one query for the digest."""
+        """Snoozed (or done) until later, or dismissed, subjects per rep, in one query for the digest."""
         query = select(ActionRow.rep_id, ActionRow.subject_type, ActionRow.subject_id).where(
             (
-                (col(ActionRow.status) == ActionStatus.SNOOZED.value)
+                col(ActionRow.status).in_([ActionStatus.SNOOZED.value, ActionStatus.DONE.value])
                 & (col(ActionRow.snoozed_until) > at)
             )
             | (col(ActionRow.status) == ActionStatus.DISMISSED.value),
@@ -100,3 +147,15 @@ class SqlAuditLog:
             )
         )
         self.session.flush()
+
+    def latest(self, subject: str) -> AuditEntry | None:
+        query = (
+            select(AuditLogRow)
+            .where(AuditLogRow.subject == subject)
+            .order_by(desc(AuditLogRow.at), desc(AuditLogRow.id))
+            .limit(1)
+        )
+        row = self.session.exec(query).first()
+        if row is None:
+            return None
+        return AuditEntry(row.actor, row.action, row.subject, row.before, row.after, row.at)

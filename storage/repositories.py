@@ -11,7 +11,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlmodel import Session, SQLModel, col
 
 from core.facts import LeadFacts
@@ -110,6 +110,12 @@ class SqlRepRepository(_RowRepository[Rep, RepRow]):
 
     def by_email(self, email: str) -> Rep | None:
         return self._first(email=email.strip().lower())
+
+    def by_chat_id(self, platform: str, user_id: str) -> Rep | None:
+        column = {"slack": "slack_user_id", "teams": "teams_user_id"}.get(platform)
+        if column is None:
+            raise ValueError(f"unknown chat platform {platform!r}")
+        return self._first(**{column: user_id})
 
     def list(self, *, active_only: bool = True) -> list[Rep]:
         return self._all(RepRow.active == True) if active_only else self._all()  # noqa: E712
@@ -242,6 +248,9 @@ class SqlActivityRepository(_RowRepository[Activity, ActivityRow]):
 
     def find(self, *, external_id: str) -> Activity | None:
         return self._first(external_id=external_id)
+
+    def delete(self, activity_id: int) -> None:
+        self._execute(delete(self.table).where(self.table.c.id == activity_id))
 
     def for_deals(self, deal_ids: Iterable[int] | None = None) -> list[Activity]:
         return _in_chunks(

@@ -1,0 +1,41 @@
+"""One entry point for every surface: a command in, a reply out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from core.commands import (
+    AdvanceStage,
+    Command,
+    FindDeals,
+    LogActivity,
+    LogLine,
+    MarkDone,
+    OpenLogForm,
+    ShowActions,
+    Snooze,
+    UndoLog,
+)
+from handlers.buttons import advance_stage, mark_done, snooze
+from handlers.deals import show_actions
+from handlers.deps import Deps, Reply
+from handlers.log import log_activity, log_line, undo_log
+from handlers.log_form import find_deals, open_log_form
+
+HANDLERS: dict[type[Any], Callable[[Any, Deps], Reply]] = {
+    ShowActions: show_actions,
+    LogLine: log_line,
+    LogActivity: log_activity,
+    OpenLogForm: open_log_form,
+    FindDeals: find_deals,
+    MarkDone: mark_done,
+    Snooze: snooze,
+    AdvanceStage: advance_stage,
+    UndoLog: undo_log,
+}
+
+
+def dispatch(command: Command, deps: Deps) -> Reply:
+    """Run the command's handler. `UserError`s carry the message to show; let them through."""
+    return HANDLERS[type(command)](command, deps)
