@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -202,7 +202,10 @@ class IdempotencyKeyRow(SQLModel, table=True):
 
 class OutboxRow(SQLModel, table=True):
     __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("key", name="uq_outbox_key"),)
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_outbox_key"),
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     key: str
     platform: str
@@ -214,3 +217,5 @@ class OutboxRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     sent_at: datetime | None = _when()
     last_error: str | None = None
+    claimed_by: str | None = None
+    """The lease token of the worker sending it (status "sending"); its updates must match it."""

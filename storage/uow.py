@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from storage.deals import SqlDealRepository
+from storage.outbox import SqlIdempotencyKeys, SqlOutbox
 from storage.records import SqlActionRepository, SqlAuditLog, SqlModelVersionRepository
 from storage.repositories import (
     SqlAccountRepository,
@@ -40,6 +41,8 @@ class SqlUnitOfWork:
         self.actions = SqlActionRepository(self.session)
         self.model_versions = SqlModelVersionRepository(self.session)
         self.audit = SqlAuditLog(self.session)
+        self.outbox = SqlOutbox(self.session)
+        self.idempotency = SqlIdempotencyKeys(self.session)
         return self
 
     def __exit__(

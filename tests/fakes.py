@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -25,6 +26,7 @@ from core.model import (
     Rep,
     StageChange,
 )
+from core.ports import OutboxItem
 
 V = TypeVar("V")
 
@@ -147,6 +149,51 @@ class FakeActivityRepository(_DictRepository[Activity]):
         return [a for a in self.list() if a.lead_id and (wanted is None or a.lead_id in wanted)]
 
 
+class FakeOutbox:
+    """Outbox rows by key: a repeated key is a no-op that returns False, as in the SQL outbox."""
+
+    def __init__(self, rows: dict[str, OutboxItem]) -> None:
+        self.rows = rows
+
+    def enqueue(
+        self, *, key: str, platform: str, target: str, payload: dict[str, Any], at: datetime
+    ) -> bool:
+        if key in self.rows:
+            return False
+        self.rows[key] = OutboxItem(
+            id=len(self.rows) + 1,
+            key=key,
+            platform=platform,
+            target=target,
+            payload=payload,
+            status="pending",
+            attempts=0,
+            created_at=at,
+            next_attempt_at=at,
+        )
+        return True
+
+    def exists(self, key: str) -> bool:
+        return key in self.rows
+
+    def existing(self, keys: Iterable[str]) -> set[str]:
+        return {key for key in keys if key in self.rows}
+
+    def keys_with_prefix(self, prefix: str) -> set[str]:
+        return {key for key in self.rows if key.startswith(prefix)}
+
+
+class FakeIdempotencyKeys:
+    def __init__(self, keys: dict[str, datetime]) -> None:
+        self.keys = keys
+
+    def claim(self, key: str, *, at: datetime) -> bool:
+        if key in self.keys:
+            return False
+        self.keys[key] = at
+        return True
+
+
 @dataclass
 class FakeDatabase:
     """What has been committed, table by table."""
@@ -158,6 +205,8 @@ class FakeDatabase:
     leads: dict[int, Lead] = field(default_factory=dict)
     activities: dict[int, Activity] = field(default_factory=dict)
     stage_changes: list[StageChange] = field(default_factory=list)
+    outbox: dict[str, OutboxItem] = field(default_factory=dict)
+    idempotency_keys: dict[str, datetime] = field(default_factory=dict)
 
     def snapshot(self) -> FakeDatabase:
         """An independent copy; stored values are frozen, so copying the containers is enough."""
@@ -169,6 +218,8 @@ class FakeDatabase:
             leads=dict(self.leads),
             activities=dict(self.activities),
             stage_changes=list(self.stage_changes),
+            outbox=dict(self.outbox),
+            idempotency_keys=dict(self.idempotency_keys),
         )
 
 
@@ -208,3 +259,5 @@ class FakeUnitOfWork:
         self.deals = FakeDealRepository(working.deals, working.stage_changes)
         self.leads = FakeLeadRepository(working.leads)
         self.activities = FakeActivityRepository(working.activities)
+        self.outbox = FakeOutbox(working.outbox)
+        self.idempotency = FakeIdempotencyKeys(working.idempotency_keys)

@@ -1,0 +1,171 @@
+"""The outbox as the delivery worker sees it: claim due rows under a lease, then settle each one.
+
+Every call is its own short transaction on the engine, so a slow Slack call never holds a lock.
+
+A claim moves due rows to "sending", stamps them with a fresh lease token (`claimed_by`) and
+pushes `next_attempt_at` to the end of the lease. On PostgreSQL the rows are picked with
+`FOR UPDATE SKIP LOCKED`, so replicas claiming at the same moment split the rows instead of
+queueing behind each other; SQLite has one writer at a time, and the claim is a single UPDATE, so
+two processes cannot pick the same row there either. A worker that dies mid-batch leaves its rows
+in "sending"; once the lease has run out they are due again and the next claim takes them,
+counting the lost attempt (its outcome is unknown). Settling a row (sent, retry, dead, release)
+only works with the token of the claim that holds it, so a worker whose lease ran out cannot
+overwrite what the next one did.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.engine import Engine
+
+from core.ports import OutboxItem
+from storage.outbox import OUTBOX
+
+PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+STATUSES = (PENDING, SENDING, SENT, DEAD)
+LEASE_LOST = "lease expired before the send was confirmed"
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Rows one worker holds until `until`; `token` must accompany every update to them."""
+
+    token: str
+    until: datetime
+    items: list[OutboxItem]
+
+
+def item_from_row(row: Any) -> OutboxItem:
+    return OutboxItem(
+        id=row.id,
+        key=row.key,
+        platform=row.platform,
+        target=row.target,
+        payload=dict(row.payload or {}),
+        status=row.status,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
+        sent_at=row.sent_at,
+        last_error=row.last_error,
+    )
+
+
+class OutboxQueue:
+    """Claim, settle, list and revive outbox rows; used by the delivery worker and the CLI."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def claim(
+        self,
+        *,
+        worker: str,
+        at: datetime,
+        limit: int,
+        lease: timedelta,
+        platforms: Sequence[str] | None = None,
+    ) -> Claim:
+        """Up to `limit` rows due at `at` (oldest due first), held by a new lease until at + lease."""
+        token = f"{worker}:{uuid.uuid4().hex[:12]}"
+        until = at + lease
+        due = and_(OUTBOX.c.status.in_((PENDING, SENDING)), OUTBOX.c.next_attempt_at <= at)
+        if platforms is not None:
+            due = and_(due, OUTBOX.c.platform.in_(list(platforms)))
+        picked = (
+            select(OUTBOX.c.id)
+            .where(due)
+            .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("picked")
+        )
+        lease_lost = OUTBOX.c.status == SENDING
+        statement = (
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(select(picked.c.id)))
+            .values(
+                status=SENDING,
+                claimed_by=token,
+                next_attempt_at=until,
+                attempts=case((lease_lost, OUTBOX.c.attempts + 1), else_=OUTBOX.c.attempts),
+                last_error=case((lease_lost, LEASE_LOST), else_=OUTBOX.c.last_error),
+            )
+            .returning(*OUTBOX.c)
+        )
+        with self.engine.begin() as conn:
+            rows = conn.execute(statement).all()
+        items = sorted((item_from_row(r) for r in rows), key=lambda i: i.id)
+        return Claim(token, until, items)
+
+    def mark_sent(self, item_id: int, *, token: str, at: datetime) -> bool:
+        """The platform took the message. False when this claim no longer holds the row."""
+        values = {"status": SENT, "sent_at": at, "attempts": OUTBOX.c.attempts + 1}
+        return self._settle(item_id, token, values)
+
+    def retry_later(
+        self, item_id: int, *, token: str, due: datetime, error: str, count_attempt: bool = True
+    ) -> bool:
+        """Back to pending until `due`. A rate limit does not count as an attempt; an error does."""
+        values: dict[str, Any] = {"status": PENDING, "next_attempt_at": due, "last_error": error}
+        if count_attempt:
+            values["attempts"] = OUTBOX.c.attempts + 1
+        return self._settle(item_id, token, values)
+
+    def mark_dead(
+        self, item_id: int, *, token: str, error: str, count_attempt: bool = True
+    ) -> bool:
+        """Give up until someone revives it (`dealbot outbox retry`)."""
+        values: dict[str, Any] = {"status": DEAD, "next_attempt_at": None, "last_error": error}
+        if count_attempt:
+            values["attempts"] = OUTBOX.c.attempts + 1
+        return self._settle(item_id, token, values)
+
+    def release(self, item_id: int, *, token: str, at: datetime) -> bool:
+        """Hand a row back unsent and due at `at` (a worker stopping, or a lease about to end)."""
+        return self._settle(item_id, token, {"status": PENDING, "next_attempt_at": at})
+
+    def _settle(self, item_id: int, token: str, values: dict[str, Any]) -> bool:
+        statement = (
+            update(OUTBOX)
+            .where(OUTBOX.c.id == item_id, OUTBOX.c.claimed_by == token)
+            .where(OUTBOX.c.status == SENDING)
+            .values(claimed_by=None, **values)
+        )
+        with self.engine.begin() as conn:
+            return bool(conn.execute(statement).rowcount == 1)
+
+    def by_status(self, status: str | None = None, *, limit: int = 50) -> list[OutboxItem]:
+        """Newest first, optionally of one status."""
+        query = select(OUTBOX).order_by(OUTBOX.c.id.desc()).limit(limit)
+        if status is not None:
+            query = query.where(OUTBOX.c.status == status)
+        with self.engine.connect() as conn:
+            return [item_from_row(r) for r in conn.execute(query)]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per status, every status present (zero when none)."""
+        query = select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status)
+        with self.engine.connect() as conn:
+            found = {status: int(n) for status, n in conn.execute(query)}
+        return {status: found.get(status, 0) for status in STATUSES}
+
+    def revive(self, ids: Sequence[int] | None, *, at: datetime) -> list[int]:
+        """Dead rows (these ids, or all when None) back to pending, due now, attempts from zero.
+
+        Returns the ids revived; ids that are not dead are left alone.
+        """
+        statement = update(OUTBOX).where(OUTBOX.c.status == DEAD)
+        if ids is not None:
+            statement = statement.where(OUTBOX.c.id.in_(list(ids)))
+        statement = statement.values(status=PENDING, attempts=0, next_attempt_at=at).returning(
+            OUTBOX.c.id
+        )
+        with self.engine.begin() as conn:
+            return sorted(conn.execute(statement).scalars())

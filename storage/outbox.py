@@ -1,0 +1,95 @@
+"""The outbox and the idempotency keys, as handlers see them: inside the unit of work.
+
+Both insert with `ON CONFLICT DO NOTHING` (SQLite and PostgreSQL dialects) instead of catching an
+IntegrityError: on PostgreSQL a failed INSERT aborts the whole transaction, and with it the state
+change the message belongs to. With DO NOTHING a repeat is just a statement that wrote no row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+from sqlmodel import Session
+
+from storage.tables import IdempotencyKeyRow, OutboxRow
+
+OUTBOX: Table = OutboxRow.__table__  # type: ignore[attr-defined]
+IDEMPOTENCY: Table = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]
+CHUNK = 1000
+"""Keys per IN list: well under SQLite's and PostgreSQL's bound-parameter limits."""
+
+
+def insert_unless_present(session: Session, table: Table, values: dict[str, Any]) -> bool:
+    """Insert one row unless its unique key is taken; True when a row was written."""
+    dialect = session.get_bind().dialect.name
+    statement: Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"no insert-unless-present for {dialect}")
+    # RETURNING tells reliably whether a row went in; rowcount is not dependable on every driver.
+    key = next(iter(table.primary_key.columns))
+    return session.connection().execute(statement.returning(key)).first() is not None
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class SqlOutbox:
+    """Proactive messages written with the change that caused them; the key makes them once-only."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def enqueue(
+        self, *, key: str, platform: str, target: str, payload: dict[str, Any], at: datetime
+    ) -> bool:
+        """Queue a message due now; False (and nothing written) when the key is already queued."""
+        values = {
+            "key": key,
+            "platform": platform,
+            "target": target,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": at,
+            "created_at": at,
+        }
+        return insert_unless_present(self.session, OUTBOX, values)
+
+    def exists(self, key: str) -> bool:
+        query = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.key == key)
+        return bool(self.session.connection().execute(query).scalar_one())
+
+    def existing(self, keys: Iterable[str]) -> set[str]:
+        """Those of `keys` already queued, in one query per thousand keys."""
+        wanted = sorted(set(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            query = select(OUTBOX.c.key).where(OUTBOX.c.key.in_(chunk))
+            found.update(self.session.connection().execute(query).scalars())
+        return found
+
+    def keys_with_prefix(self, prefix: str) -> set[str]:
+        pattern = escape_like(prefix) + "%"
+        query = select(OUTBOX.c.key).where(OUTBOX.c.key.like(pattern, escape="\\"))
+        return set(self.session.connection().execute(query).scalars())
+
+
+class SqlIdempotencyKeys:
+    """Keys of events already handled (a Slack event id, a button press); the first claim wins."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim(self, key: str, *, at: datetime) -> bool:
+        return insert_unless_present(self.session, IDEMPOTENCY, {"key": key, "created_at": at})
