@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from bot.scheduler import digest_clock_lifespan
 from bot.services import Services, build_services
 from bot.settings import Settings
 
@@ -22,7 +23,13 @@ ServicesDep = Annotated[Services, Depends(_services)]
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     """The app for `settings`; pass `services` to share an engine with the caller (tests, demo)."""
-    app = FastAPI(title="dealbot", version="0.1.0", docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="dealbot",
+        version="0.1.0",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=digest_clock_lifespan,
+    )
     app.state.settings = settings
     app.state.services = services or build_services(settings)
 

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     action_list_size: int = Field(10, ge=1, le=50)
+    digest_size: int = Field(7, ge=1, le=20, description="Items in the morning digest.")
+    scheduler_enabled: bool = Field(
+        True, description="Run the once-a-minute digest clock inside `dealbot serve`."
+    )
     stages: str = Field(
         ",".join(DEFAULT_OPEN_STAGES),
         description="Open pipeline stages in order, comma-separated; Won and Lost close a deal.",

@@ -1,0 +1,137 @@
+"""The scheduler is only a clock: once a minute it asks the database whose digest is due.
+
+APScheduler 3.x keeps its jobs in process memory, so it decides nothing: each tick runs
+`enqueue_due_digests`, and the outbox's unique keys make every digest happen once however many
+replicas tick, however often they restart. A failing tick is logged and the clock keeps going.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+from fastapi import FastAPI
+
+from bot.services import Services
+from core.facts import DealFacts, LeadFacts
+from core.ports import Clock, Forecaster
+from core.ranking import DealOutlook, LeadOutlook
+from handlers.digest import DigestRun, enqueue_due_digests
+
+log = logging.getLogger("dealbot.scheduler")
+
+TICK_JOB_ID = "digest-tick"
+MISFIRE_GRACE_SECONDS = 50
+"""A tick that starts this late (a busy loop, a suspended laptop) still runs; later ones merge."""
+
+
+class DigestClock:
+    """Ticks once a minute inside the app's event loop; `start()` and `stop()` fit a lifespan."""
+
+    def __init__(self, services: Services, clock: Clock | None = None) -> None:
+        self.services = services
+        self.clock = clock or services.clock
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.scheduler.add_job(
+            self.tick,
+            CronTrigger(second=0, timezone=UTC),
+            id=TICK_JOB_ID,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=MISFIRE_GRACE_SECONDS,
+        )
+
+    @property
+    def running(self) -> bool:
+        return bool(self.scheduler.running)
+
+    def start(self) -> None:
+        self.scheduler.start()
+        log.info("digest clock started: one pass a minute")
+
+    def stop(self) -> None:
+        """Stop ticking; a pass already running finishes (or rolls back) on its own thread."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        log.info("digest clock stopped")
+
+    async def tick(self) -> DigestRun | None:
+        """One pass on a worker thread; a failure is logged, never raised, so the clock goes on."""
+        try:
+            run = await asyncio.to_thread(run_digest_pass, self.services, self.clock)
+        except Exception as error:  # the next tick retries; nothing was half-written
+            log.error("digest pass failed: %s", type(error).__name__, exc_info=error)
+            return None
+        log.log(
+            logging.INFO if run.enqueued or run.unknown_zones else logging.DEBUG,
+            "digest pass: %s",
+            run.describe(),
+        )
+        return run
+
+
+def run_digest_pass(services: Services, clock: Clock) -> DigestRun:
+    """One enqueue pass as of the clock's now; the models load only when someone is due."""
+    from bot.forecast import load_forecaster  # scikit-learn takes a second to import
+
+    settings = services.settings
+    forecaster = ForecasterOnDemand(
+        lambda: load_forecaster(services.uow_factory, settings.pipeline)
+    )
+    return enqueue_due_digests(
+        services.uow_factory,
+        forecaster,
+        settings.pipeline,
+        at=clock.now(),
+        size=settings.digest_size,
+    )
+
+
+class ForecasterOnDemand:
+    """Loads the newest models the first time a pass needs them: most passes find nobody due."""
+
+    def __init__(self, load: Callable[[], Forecaster]) -> None:
+        self._load = load
+        self._loaded: Forecaster | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    def _forecaster(self) -> Forecaster:
+        if self._loaded is None:
+            self._loaded = self._load()
+        return self._loaded
+
+    def deal_outlooks(self, facts: Sequence[DealFacts]) -> dict[int, DealOutlook]:
+        return self._forecaster().deal_outlooks(facts)
+
+    def lead_outlooks(self, facts: Sequence[LeadFacts]) -> dict[int, LeadOutlook]:
+        return self._forecaster().lead_outlooks(facts)
+
+    def quiet_after_days(self) -> dict[str, float]:
+        return self._forecaster().quiet_after_days()
+
+    def explain_deal(self, facts: DealFacts, top: int = 3) -> list[str]:
+        return self._forecaster().explain_deal(facts, top)
+
+
+@asynccontextmanager
+async def digest_clock_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """FastAPI lifespan: the clock runs while the app serves, when DEALBOT_SCHEDULER_ENABLED."""
+    services: Services = app.state.services
+    if not services.settings.scheduler_enabled:
+        yield
+        return
+    clock = DigestClock(services)
+    app.state.digest_clock = clock
+    clock.start()
+    try:
+        yield
+    finally:
+        clock.stop()
