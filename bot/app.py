@@ -8,9 +8,10 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from bot.scheduler import digest_clock_lifespan
+from bot.lifespan import app_lifespan
 from bot.services import Services, build_services
 from bot.settings import Settings
+from bot.slack.app import build_slack_app, mount_slack
 
 
 def _services(request: Request) -> Services:
@@ -28,10 +29,13 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         version="0.1.0",
         docs_url="/docs",
         redoc_url=None,
-        lifespan=digest_clock_lifespan,
+        lifespan=app_lifespan,
     )
     app.state.settings = settings
     app.state.services = services or build_services(settings)
+    app.state.slack = build_slack_app(app.state.services)
+    if app.state.slack is not None:
+        mount_slack(app, app.state.slack)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(services: ServicesDep) -> JSONResponse:

@@ -2,19 +2,53 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
+from bot.forecast import ModelForecaster, load_forecaster
 from bot.settings import Settings
+from core.stages import Pipeline
+from handlers.deps import Deps
 from storage.db import create_engine_for
 from storage.uow import UnitOfWorkFactory
+
+MODEL_CHECK_SECONDS = 60.0
 
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class CurrentForecaster:
+    """The newest trained models, reloaded at most once a minute so a retrain takes effect
+    without a restart, and never per request (loading a model takes a while)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, pipeline: Pipeline) -> None:
+        self.uow_factory, self.pipeline = uow_factory, pipeline
+        self._lock = threading.Lock()
+        self._loaded: ModelForecaster | None = None
+        self._versions: tuple[int | None, int | None] = (None, None)
+        self._checked = 0.0
+
+    def __call__(self) -> ModelForecaster:
+        with self._lock:
+            if self._loaded is None or time.monotonic() - self._checked > MODEL_CHECK_SECONDS:
+                versions = self._latest_versions()
+                if self._loaded is None or versions != self._versions:
+                    self._loaded = load_forecaster(self.uow_factory, self.pipeline)
+                    self._versions = versions
+                self._checked = time.monotonic()
+            return self._loaded
+
+    def _latest_versions(self) -> tuple[int | None, int | None]:
+        with self.uow_factory() as uow:
+            deal, lead = uow.model_versions.latest("deal"), uow.model_versions.latest("lead")
+        return (deal[0] if deal else None, lead[0] if lead else None)
 
 
 @dataclass
@@ -23,6 +57,22 @@ class Services:
     engine: Engine
     uow_factory: UnitOfWorkFactory
     clock: SystemClock
+    forecaster: CurrentForecaster = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.forecaster = CurrentForecaster(self.uow_factory, self.settings.pipeline)
+
+    def deps(self, surface: str) -> Deps:
+        """What the chat handlers need, for commands arriving from `surface`."""
+        return Deps(
+            uow_factory=self.uow_factory,
+            forecaster=self.forecaster,
+            clock=self.clock,
+            pipeline=self.settings.pipeline,
+            page_size=self.settings.action_list_size,
+            digest_size=self.settings.digest_size,
+            surface=surface,
+        )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -28,6 +28,8 @@ ENV_NAMES = {
     "database_url": "DATABASE_URL",
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_api_url": "SLACK_API_URL",
+    "slack_app_token": "SLACK_APP_TOKEN",
 }
 """Settings read from a variable without the DEALBOT_ prefix, named as people set them."""
 
@@ -63,12 +65,40 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(
         None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "DEALBOT_SLACK_SIGNING_SECRET")
     )
+    slack_app_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("SLACK_APP_TOKEN", "DEALBOT_SLACK_APP_TOKEN"),
+        description="An xapp- token: connect over Socket Mode instead of a public URL.",
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/",
+        validation_alias=AliasChoices("SLACK_API_URL", "DEALBOT_SLACK_API_URL"),
+        description="Slack Web API base URL; tests point it at a local fake.",
+    )
     webhook_secret: SecretStr | None = None
+    delivery_rate_per_second: float = Field(
+        10.0,
+        gt=0,
+        le=1000,
+        description=(
+            "Outbox messages sent per second at most, over all channels. Slack allows about one "
+            "a second per channel and a workspace budget of several hundred a minute; 10/s (600 a "
+            "minute) stays near that budget, and 429s with Retry-After pace anything beyond it."
+        ),
+    )
+    delivery_max_attempts: int = Field(
+        6, ge=1, le=50, description="Failed sends (5xx, timeouts) before a message goes dead."
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_ends_with_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
 
     @property
     def pipeline(self) -> Pipeline:

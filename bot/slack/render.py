@@ -43,7 +43,9 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 
-def render_message(message: Message, *, max_blocks: int = MESSAGE_BLOCKS) -> tuple[str, list[dict[str, Any]]]:
+def render_message(
+    message: Message, *, max_blocks: int = MESSAGE_BLOCKS
+) -> tuple[str, list[dict[str, Any]]]:
     """(fallback text for notifications, blocks) for chat.postMessage, a response or a view."""
     head: list[Block] = []
     if message.title:

@@ -1,0 +1,42 @@
+"""Everything that runs beside the HTTP server, started and stopped with the app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+
+from bot.scheduler import digest_clock_lifespan
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The digest clock, the delivery worker and, with SLACK_APP_TOKEN, Slack's Socket Mode."""
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(digest_clock_lifespan(app))
+        await stack.enter_async_context(socket_mode_lifespan(app))
+        yield
+
+
+@asynccontextmanager
+async def socket_mode_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    services: Services = app.state.services
+    slack = getattr(app.state, "slack", None)
+    token = services.settings.slack_app_token
+    if slack is None or token is None:
+        yield
+        return
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(slack, token.get_secret_value())
+    await handler.connect_async()
+    log.info("Slack Socket Mode connected")
+    try:
+        yield
+    finally:
+        await handler.close_async()
