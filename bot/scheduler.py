@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC
+from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
@@ -65,7 +67,7 @@ class DigestClock:
         try:
             run = await asyncio.to_thread(run_digest_pass, self.services, self.clock)
         except Exception as error:  # the next tick retries; nothing was half-written
-            log.error("digest pass failed: %s", type(error).__name__, exc_info=error)
+            log.error("digest pass failed: %s", failure_summary(error))
             return None
         log.log(
             logging.INFO if run.enqueued or run.unknown_zones else logging.DEBUG,
@@ -73,6 +75,23 @@ class DigestClock:
             run.describe(),
         )
         return run
+
+
+def failure_summary(error: BaseException) -> str:
+    """The error's kind and where it happened, never its message.
+
+    Messages can carry personal data: a database error quotes the statement's parameters, which
+    hold names and emails. The kind and the place are enough to start looking.
+    """
+    kind = type(error).__name__
+    cause = getattr(error, "orig", None) or error.__cause__
+    if cause is not None:
+        kind += f" ({type(cause).__module__}.{type(cause).__name__})"
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = [f for f in frames if "/site-packages/" not in f.filename] or frames
+    if ours:
+        kind += f" at {Path(ours[-1].filename).name}:{ours[-1].lineno}"
+    return kind
 
 
 def run_digest_pass(services: Services, clock: Clock) -> DigestRun:

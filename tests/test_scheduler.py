@@ -76,7 +76,26 @@ def test_a_failing_tick_is_logged_without_raising(caplog: pytest.LogCaptureFixtu
     with caplog.at_level(logging.ERROR, logger="dealbot.scheduler"):
         assert asyncio.run(clock.tick()) is None
     services.close()
-    assert "digest pass failed: OperationalError" in caplog.text
+    assert "digest pass failed: OperationalError (sqlite3.OperationalError) at " in caplog.text
+
+
+def test_a_failure_is_logged_without_its_message(
+    db_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = build_services(load_settings(database_url=db_url))
+    create_schema(services.engine)
+    seed(services.uow_factory)
+
+    def failing_models(*_: object) -> Forecaster:
+        raise RuntimeError("could not rank for ana@example.com (Ana)")
+
+    monkeypatch.setattr("bot.forecast.load_forecaster", failing_models)
+    clock = DigestClock(services, FixedClock(NEW_YORK_8AM))
+    with caplog.at_level(logging.DEBUG, logger="dealbot"):
+        assert asyncio.run(clock.tick()) is None
+    services.close()
+    assert "digest pass failed: RuntimeError at test_scheduler.py:" in caplog.text
+    assert "ana@example.com" not in caplog.text and "Ana" not in caplog.text
 
 
 def test_models_load_only_when_someone_is_due(db_url: str) -> None:
