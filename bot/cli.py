@@ -80,7 +80,13 @@ def parse_when(text: str | None) -> datetime:
 
 
 def _register_commands() -> None:
-    from bot import cli_commands, digest_commands, import_command, model_commands  # noqa: F401
+    from bot import (  # noqa: F401  (they register on `app`)
+        cli_commands,
+        digest_commands,
+        import_command,
+        model_commands,
+        outbox_commands,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,10 +39,13 @@ class Call:
     status: int
     path: str
     at: float
+    error: str | None = None
+    """Slack's error code when the answer was `ok: false`."""
 
     @property
     def ok(self) -> bool:
-        return self.status == 200
+        """Slack took it: HTTP 200 and `ok: true`."""
+        return self.status == 200 and self.error is None
 
     @property
     def token(self) -> str | None:
@@ -59,6 +62,11 @@ class _Failure:
     """Calls left to fail; None for every call (or, with `rate`, a share of them)."""
     rate: float | None = None
     rng: random.Random = field(default_factory=random.Random)
+    match: dict[str, Any] = field(default_factory=dict)
+    """Only calls whose params hold these values (e.g. {"channel": "C404"})."""
+
+    def applies(self, params: dict[str, Any]) -> bool:
+        return all(params.get(name) == value for name, value in self.match.items())
 
     def fires(self) -> bool:
         if self.rate is not None:
@@ -152,9 +160,15 @@ class FakeSlack:
         retry_after: float | None = 1,
         times: int | None = 1,
         error: str | None = None,
+        match: dict[str, Any] | None = None,
     ) -> None:
-        """Answer the next `times` calls of `method` (every call when None) with this failure."""
-        self._plan(method, _Failure(status, retry_after, error, times=times))
+        """Answer the next `times` calls of `method` (every call when None) with this failure.
+
+        `error` sets Slack's error code (with status 200: an `ok: false` answer); `match` limits
+        the failure to calls with these params, e.g. `match={"channel": "C404"}`.
+        """
+        failure = _Failure(status, retry_after, error, times=times, match=dict(match or {}))
+        self._plan(method, failure)
 
     def fail_randomly(
         self,
@@ -174,9 +188,10 @@ class FakeSlack:
         with self._lock:
             self._failures.setdefault(method, []).append(failure)
 
-    def _failure_for(self, method: str) -> _Failure | None:
+    def _failure_for(self, method: str, params: dict[str, Any]) -> _Failure | None:
         with self._lock:
-            return next((f for f in self._failures.get(method, []) if f.fires()), None)
+            planned = self._failures.get(method, [])
+            return next((f for f in planned if f.applies(params) and f.fires()), None)
 
     # --- answering ------------------------------------------------------------------------------
 
@@ -185,14 +200,16 @@ class FakeSlack:
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         """Status, extra headers and JSON body for one call; records the call."""
         status, extra, body = self._decide(method, params, headers)
+        error = None if body.get("ok") else str(body.get("error", "unknown"))
+        call = Call(method, params, headers, status, path, time.monotonic(), error)
         with self._lock:
-            self._calls.append(Call(method, params, headers, status, path, time.monotonic()))
+            self._calls.append(call)
         return status, extra, body
 
     def _decide(
         self, method: str, params: dict[str, Any], headers: dict[str, str]
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
-        failure = self._failure_for(method)
+        failure = self._failure_for(method, params)
         if failure is not None:
             extra = {}
             if failure.retry_after is not None:

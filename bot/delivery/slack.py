@@ -1,0 +1,125 @@
+"""Outbox rows to Slack: `chat.postMessage` to a user id (a DM), a channel id, or `email:` a person.
+
+The client is slack_sdk's `AsyncWebClient` with `retry_handlers=[]`: no retries inside the SDK.
+Its default handler retries connection errors in place, and the optional rate-limit handler
+sleeps through 429s inside the call. Either would hide from the worker what it needs to pace
+(a 429 must pause the channel and be counted), hold a send slot while sleeping, and stack a
+second backoff on top of the worker's. So every failure comes back as an `Outcome`, and the
+worker alone decides when to try again.
+
+Each message carries Slack message metadata with its outbox key (`event_type` `dealbot_outbox`),
+so a delivered message can be traced back to its row and duplicates can be counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.delivery.messenger import Outcome, PermanentFailure, RateLimited, Sent, TransientFailure
+from core.messages import Message, message_from_dict
+from core.ports import OutboxItem
+
+Renderer = Callable[[Message], tuple[str, list[dict[str, Any]]]]
+"""A neutral message as Slack wants it: (fallback text, Block Kit blocks)."""
+
+EMAIL_PREFIX = "email:"
+METADATA_EVENT = "dealbot_outbox"
+TRANSIENT_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "timeout"}
+)
+DEFAULT_RETRY_AFTER = 1.0
+
+
+class SlackMessenger:
+    """Sends outbox rows with one shared HTTP session; never raises for a failed send."""
+
+    def __init__(
+        self, *, token: str, base_url: str, render: Renderer, timeout_seconds: int = 10
+    ) -> None:
+        self._token = token
+        self.base_url = base_url
+        self.render = render
+        self.timeout_seconds = timeout_seconds
+        self._client: AsyncWebClient | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._user_ids: dict[str, str] = {}
+
+    def _web(self) -> AsyncWebClient:
+        # The session belongs to the running event loop, so it is made on first use, not here.
+        if self._client is None:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.timeout_seconds)
+            )
+            self._client = AsyncWebClient(
+                token=self._token,
+                base_url=self.base_url,
+                session=self._session,
+                timeout=self.timeout_seconds,
+                retry_handlers=[],
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        self._session = None
+        self._client = None
+
+    async def send(self, item: OutboxItem) -> Outcome:
+        try:
+            text, blocks = self.render(message_from_dict(item.payload["message"]))
+        except Exception as error:  # a payload that cannot be rendered will not get better
+            return PermanentFailure(f"unrenderable payload ({type(error).__name__})")
+        try:
+            channel = await self._channel_for(item.target)
+            answer = await self._web().chat_postMessage(
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                metadata={"event_type": METADATA_EVENT, "event_payload": {"key": item.key}},
+            )
+        except SlackApiError as error:
+            return outcome_of_error(error)
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            return TransientFailure(f"connection: {type(error).__name__}")
+        return Sent(f"{answer.get('channel')}/{answer.get('ts')}")
+
+    async def _channel_for(self, target: str) -> str:
+        """A user or channel id as is; `email:x@y` looked up once per process."""
+        if not target.startswith(EMAIL_PREFIX):
+            return target
+        email = target.removeprefix(EMAIL_PREFIX).strip().lower()
+        if email not in self._user_ids:
+            found = await self._web().users_lookupByEmail(email=email)
+            self._user_ids[email] = str(found["user"]["id"])
+        return self._user_ids[email]
+
+
+def outcome_of_error(error: SlackApiError) -> Outcome:
+    """429 -> rate limited; 5xx and Slack's own hiccups -> transient; the rest -> permanent."""
+    response = error.response
+    status = int(getattr(response, "status_code", 0) or 0)
+    code = ""
+    if isinstance(response.data, dict):
+        code = str(response.data.get("error") or "")
+    if status == 429 or code == "ratelimited":
+        return RateLimited(retry_after_of(response.headers))
+    if status >= 500 or status == 408 or code in TRANSIENT_ERRORS:
+        return TransientFailure(f"HTTP {status} {code}".strip())
+    return PermanentFailure(code or f"HTTP {status}")
+
+
+def retry_after_of(headers: Any) -> float:
+    """Seconds from a Retry-After header (any letter case); 1 s when absent or unreadable."""
+    for name, value in dict(headers or {}).items():
+        if str(name).lower() == "retry-after":
+            try:
+                return max(0.0, float(value))
+            except (TypeError, ValueError):
+                return DEFAULT_RETRY_AFTER
+    return DEFAULT_RETRY_AFTER

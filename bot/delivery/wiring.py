@@ -1,0 +1,41 @@
+"""Builds the delivery worker from settings; the app starts it in its lifespan."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from sqlalchemy.engine import Engine
+
+from bot.delivery.messenger import Messenger
+from bot.delivery.slack import Renderer, SlackMessenger
+from bot.delivery.worker import DeliveryPolicy, DeliveryWorker
+from bot.settings import Settings
+from storage.delivery import OutboxQueue
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        rate_per_second=settings.delivery_rate_per_second,
+        max_attempts=settings.delivery_max_attempts,
+    )
+
+
+def build_delivery_worker(
+    settings: Settings, engine: Engine, *, slack_render: Renderer
+) -> DeliveryWorker | None:
+    """A worker for every platform with credentials; None when there is none (e.g. the demo).
+
+    `slack_render` turns a neutral message into (fallback text, blocks): the Slack renderer.
+    """
+    messengers: dict[str, Messenger] = {}
+    if settings.slack_bot_token is not None:
+        messengers["slack"] = SlackMessenger(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            render=slack_render,
+        )
+    if not messengers:
+        return None
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    return DeliveryWorker(OutboxQueue(engine), messengers, delivery_policy(settings), name=name)

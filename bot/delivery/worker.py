@@ -1,0 +1,259 @@
+"""The delivery worker: claims due outbox rows, sends them at a steady pace, settles each row.
+
+One round (`run_once`) claims a batch under a lease, sends it through the platform's messenger
+(at most `rate_per_second` messages a second overall, about one a second per channel, a few in
+flight at once), and records each outcome in the table straight away:
+
+- sent: marked sent, with the attempt counted;
+- 429: the channel pauses for Retry-After and the row comes back due after it, its attempts
+  unchanged (see `bot.delivery.pacing` for how a workspace-wide limit pauses everything);
+- 5xx, a timeout or a dropped connection: retried after an exponential backoff with jitter
+  (`backoff_base` x 2^(attempt-1), capped, then a random point in its upper half so a burst of
+  failures does not come back as a burst), and dead after `max_attempts` attempts;
+- a permanent error (no such channel, revoked token): dead at once, for a person to look at.
+
+Dead rows wait for `dealbot outbox retry`. The row is the truth: a crash, a restart or a second
+replica picks up where this one stopped (the lease makes stale rows due again), and a row is
+only settled by the claim that holds it, so nothing is lost or sent twice by the worker.
+`start()`/`stop()` run rounds in the background for the app's lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from bot.delivery.messenger import (
+    Messenger,
+    Outcome,
+    PermanentFailure,
+    RateLimited,
+    Sent,
+    TransientFailure,
+)
+from bot.delivery.pacing import Pacer, RealTimer, Timer
+from core.ports import Clock, OutboxItem
+from storage.delivery import Claim, OutboxQueue
+
+log = logging.getLogger("dealbot.delivery")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPolicy:
+    rate_per_second: float = 10.0
+    max_attempts: int = 6
+    channel_interval: float = 1.0
+    """Seconds between two messages to one channel (Slack: about one a second)."""
+    batch_size: int = 0
+    """Rows per claim; 0 means two seconds' worth at the rate (at least 10)."""
+    lease: timedelta = timedelta(minutes=5)
+    lease_margin: timedelta = timedelta(seconds=30)
+    """A row not sent this close to the end of its lease goes back instead of racing it."""
+    hold_per_channel: float = 5.0
+    """A row that would wait longer than this for its channel goes back to the table for later."""
+    concurrency: int = 8
+    backoff_base: float = 10.0
+    backoff_cap: float = 600.0
+    poll_interval: float = 1.0
+
+    @property
+    def claim_size(self) -> int:
+        return self.batch_size or max(10, int(self.rate_per_second * 2))
+
+
+@dataclass
+class Tally:
+    """What one round did, for logs and tests."""
+
+    claimed: int = 0
+    sent: int = 0
+    rate_limited: int = 0
+    retrying: int = 0
+    dead: int = 0
+    released: int = 0
+    lost: int = 0
+    """Rows whose lease another claim took over before this worker could settle them."""
+
+
+class _UtcClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class _Batch:
+    claim: Claim
+    tally: Tally = field(default_factory=Tally)
+
+
+class DeliveryWorker:
+    """Delivers outbox rows of the platforms in `messengers` (e.g. {"slack": SlackMessenger})."""
+
+    def __init__(
+        self,
+        queue: OutboxQueue,
+        messengers: Mapping[str, Messenger],
+        policy: DeliveryPolicy | None = None,
+        *,
+        clock: Clock | None = None,
+        timer: Timer | None = None,
+        rng: random.Random | None = None,
+        name: str = "worker",
+    ) -> None:
+        self.queue = queue
+        self.messengers = dict(messengers)
+        self.policy = policy or DeliveryPolicy()
+        self.clock = clock or _UtcClock()
+        self.timer = timer or RealTimer()
+        self.rng = rng or random.Random()
+        self.name = name
+        self.pacer = Pacer(self.policy.rate_per_second, self.policy.channel_interval, self.timer)
+        self._in_flight = asyncio.Semaphore(self.policy.concurrency)
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_once(self) -> Tally:
+        """Claim one batch of due rows and deliver it; returns what happened."""
+        if self.pacer.paused_for > 0:
+            await self.timer.sleep(self.pacer.paused_for)
+        claim = await asyncio.to_thread(
+            self.queue.claim,
+            worker=self.name,
+            at=self.clock.now(),
+            limit=self.policy.claim_size,
+            lease=self.policy.lease,
+            platforms=sorted(self.messengers),
+        )
+        batch = _Batch(claim, Tally(claimed=len(claim.items)))
+        queued: dict[str, int] = {}
+        jobs = []
+        for item in claim.items:
+            channel = f"{item.platform}:{item.target}"
+            wait = self.pacer.channel_wait(channel) + queued.get(channel, 0) * (
+                self.policy.channel_interval
+            )
+            queued[channel] = queued.get(channel, 0) + 1
+            jobs.append(self._deliver(item, channel, wait, batch))
+        await asyncio.gather(*jobs)
+        return batch.tally
+
+    async def _deliver(self, item: OutboxItem, channel: str, wait: float, batch: _Batch) -> None:
+        if item.attempts >= self.policy.max_attempts:  # attempts used up by lost leases
+            reason = item.last_error or "too many attempts"
+            await self._dead(item, batch, reason, count_attempt=False)
+            return
+        if self._stopping or wait > self.policy.hold_per_channel:
+            await self._release(item, batch, after=wait)
+            return
+        await self.pacer.turn(channel)
+        if self._stopping or self.clock.now() >= batch.claim.until - self.policy.lease_margin:
+            await self._release(item, batch, after=0.0)
+            return
+        async with self._in_flight:
+            outcome = await self._send(item)
+        await self._record(item, channel, outcome, batch)
+
+    async def _send(self, item: OutboxItem) -> Outcome:
+        try:
+            return await self.messengers[item.platform].send(item)
+        except Exception as error:  # a messenger bug must not stop the other rows
+            log.exception("outbox %s: the %s messenger raised", item.id, item.platform)
+            return TransientFailure(f"messenger raised {type(error).__name__}")
+
+    async def _record(
+        self, item: OutboxItem, channel: str, outcome: Outcome, batch: _Batch
+    ) -> None:
+        token = batch.claim.token
+        if isinstance(outcome, Sent):
+            self.pacer.accepted()
+            batch.tally.sent += 1
+            sent = partial(self.queue.mark_sent, item.id, token=token, at=self.clock.now())
+            await self._settled(item, batch, sent)
+        elif isinstance(outcome, RateLimited):
+            self.pacer.rate_limited(channel, outcome.retry_after)
+            batch.tally.rate_limited += 1
+            error = f"rate limited (Retry-After {outcome.retry_after:g}s)"
+            await self._retry(item, batch, outcome.retry_after, error, count_attempt=False)
+        elif isinstance(outcome, TransientFailure):
+            self.pacer.accepted()
+            if item.attempts + 1 >= self.policy.max_attempts:
+                await self._dead(item, batch, outcome.reason)
+            else:
+                batch.tally.retrying += 1
+                delay = self.backoff(item.attempts + 1)
+                await self._retry(item, batch, delay, outcome.reason)
+        elif isinstance(outcome, PermanentFailure):
+            await self._dead(item, batch, outcome.reason)
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds before retry number `attempt`: exponential, capped, jittered in its upper half."""
+        nominal = min(self.policy.backoff_cap, self.policy.backoff_base * 2 ** (attempt - 1))
+        return nominal / 2 + self.rng.uniform(0, nominal / 2)
+
+    async def _retry(
+        self, item: OutboxItem, batch: _Batch, after: float, error: str, count_attempt: bool = True
+    ) -> None:
+        due = self.clock.now() + timedelta(seconds=after)
+        token = batch.claim.token
+        retry = partial(self.queue.retry_later, item.id, token=token, due=due, error=error)
+        await self._settled(item, batch, partial(retry, count_attempt=count_attempt))
+
+    async def _dead(
+        self, item: OutboxItem, batch: _Batch, reason: str, count_attempt: bool = True
+    ) -> None:
+        batch.tally.dead += 1
+        log.warning("outbox %s (%s) is dead: %s", item.id, item.key, reason)
+        token = batch.claim.token
+        dead = partial(self.queue.mark_dead, item.id, token=token, error=reason)
+        await self._settled(item, batch, partial(dead, count_attempt=count_attempt))
+
+    async def _release(self, item: OutboxItem, batch: _Batch, after: float) -> None:
+        batch.tally.released += 1
+        at = self.clock.now() + timedelta(seconds=after)
+        release = partial(self.queue.release, item.id, token=batch.claim.token, at=at)
+        await self._settled(item, batch, release)
+
+    async def _settled(self, item: OutboxItem, batch: _Batch, settle: Callable[[], bool]) -> None:
+        if not await asyncio.to_thread(settle):
+            batch.tally.lost += 1
+            log.warning("outbox %s: lease lost before it was settled", item.id)
+
+    # --- background life cycle ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Run rounds in the background on the running event loop until `stop()`."""
+        if self._task is None:
+            self._stopping = False
+            self._task = asyncio.get_running_loop().create_task(self._rounds(), name=self.name)
+
+    async def stop(self) -> None:
+        """Finish the sends in flight, hand unsent claimed rows back, close the messengers."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        await asyncio.gather(*(m.aclose() for m in self.messengers.values()))
+
+    async def _rounds(self) -> None:
+        while not self._stopping:
+            try:
+                tally = await self.run_once()
+            except Exception:  # the database may be briefly away; the rows wait in the table
+                log.exception("delivery round failed; trying again shortly")
+                tally = Tally()
+            if tally.claimed == 0 and not self._stopping:
+                await _nap(self._wake.wait(), self.policy.poll_interval)
+                self._wake.clear()
+
+
+async def _nap(wake: Awaitable[object], seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(wake, timeout=seconds)
