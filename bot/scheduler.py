@@ -95,16 +95,11 @@ def failure_summary(error: BaseException) -> str:
 
 
 def run_digest_pass(services: Services, clock: Clock) -> DigestRun:
-    """One enqueue pass as of the clock's now; the models load only when someone is due."""
-    from bot.forecast import load_forecaster  # scikit-learn takes a second to import
-
+    """One enqueue pass as of the clock's now; the models are looked at only when someone is due."""
     settings = services.settings
-    forecaster = ForecasterOnDemand(
-        lambda: load_forecaster(services.uow_factory, settings.pipeline)
-    )
     return enqueue_due_digests(
         services.uow_factory,
-        forecaster,
+        ForecasterOnDemand(services.forecaster),
         settings.pipeline,
         at=clock.now(),
         size=settings.digest_size,

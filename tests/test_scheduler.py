@@ -89,7 +89,7 @@ def test_a_failure_is_logged_without_its_message(
     def failing_models(*_: object) -> Forecaster:
         raise RuntimeError("could not rank for ana@example.com (Ana)")
 
-    monkeypatch.setattr("bot.forecast.load_forecaster", failing_models)
+    monkeypatch.setattr(services, "forecaster", failing_models)
     clock = DigestClock(services, FixedClock(NEW_YORK_8AM))
     with caplog.at_level(logging.DEBUG, logger="dealbot"):
         assert asyncio.run(clock.tick()) is None
