@@ -70,7 +70,7 @@ class DigestClock:
             log.error("digest pass failed: %s", failure_summary(error))
             return None
         log.log(
-            logging.INFO if run.enqueued or run.unknown_zones else logging.DEBUG,
+            logging.INFO if run.enqueued else logging.DEBUG,  # quiet minutes stay quiet
             "digest pass: %s",
             run.describe(),
         )
