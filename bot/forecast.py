@@ -7,12 +7,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.learning.model import load_model
+from bot.learning.model import LearnedModel, load_model
 from core.base_rate import BaseRateDealModel, BaseRateLeadModel
-from core.facts import DealFacts, LeadFacts
-from core.norms import StageNorms, default_stage_norms, expected_days_to_close
+from core.facts import DealFacts, LeadFacts, OpenDeals
+from core.norms import (
+    EXPECTED_CLOSE_SLACK,
+    MAX_PLAUSIBLE_DAYS,
+    STALE_FLOOR_DAYS,
+    STALE_FLOOR_SHARE,
+    StageNorms,
+    default_stage_norms,
+    expected_days_to_close,
+)
 from core.ports import ProbabilityModel, UnitOfWork
-from core.ranking import QUIET_FLOOR_DAYS, DealOutlook, LeadOutlook
+from core.ranking import QUIET_FLOOR_DAYS, DealOutlook, LeadOutlook, OutlookColumns
 from core.stages import Pipeline
 
 log = logging.getLogger(__name__)
@@ -39,6 +47,23 @@ class ModelForecaster:
             if f.deal.id is not None
         }
 
+    def deal_outlook_columns(self, deals: OpenDeals) -> OutlookColumns:
+        """`deal_outlooks` for many deals at once, from their columns, in their order."""
+        return OutlookColumns(
+            self._win_probabilities(deals),
+            expected_days_columns(deals, self.norms, self.pipeline),
+        )
+
+    def _win_probabilities(self, deals: OpenDeals) -> list[float]:
+        if not len(deals):
+            return []
+        if isinstance(self.deal_model, LearnedModel):
+            return self.deal_model.predict_deals(deals)
+        if isinstance(self.deal_model, BaseRateDealModel):
+            rate = {stage: self.deal_model.norms.win_rate(stage).rate for stage in set(deals.stage)}
+            return [rate[stage] for stage in deals.stage]
+        return self.deal_model.predict([deals.facts(i) for i in range(len(deals))])
+
     def lead_outlooks(self, facts: Sequence[LeadFacts]) -> dict[int, LeadOutlook]:
         if not facts:
             return {}
@@ -59,6 +84,28 @@ class ModelForecaster:
 
     def explain_deal(self, facts: DealFacts, top: int = 3) -> list[str]:
         return self.deal_model.explain(facts, top)
+
+
+def expected_days_columns(deals: OpenDeals, norms: StageNorms, pipeline: Pipeline) -> list[float]:
+    """`expected_days_to_close` of each deal, with the stage's norms worked out once per stage."""
+    per_stage = {stage: _close_norms(stage, norms, pipeline) for stage in set(deals.stage)}
+    out = []
+    for stage, to_close, in_stage in zip(
+        deals.stage, deals.days_to_close, deals.days_in_stage, strict=True
+    ):
+        typical, cap, floor = per_stage[stage]
+        if to_close is not None and 1 <= to_close <= cap:
+            out.append(float(to_close))
+        else:
+            out.append(max(floor, typical - in_stage))
+    return out
+
+
+def _close_norms(stage: str, norms: StageNorms, pipeline: Pipeline) -> tuple[float, float, float]:
+    """Typical remaining days, the cap on a plausible close date and the stalled-deal floor."""
+    typical = norms.remaining(pipeline.canonical(stage) or stage)
+    cap = min(MAX_PLAUSIBLE_DAYS, max(30.0, EXPECTED_CLOSE_SLACK * typical))
+    return typical, cap, max(STALE_FLOOR_DAYS, STALE_FLOOR_SHARE * typical)
 
 
 def load_forecaster(

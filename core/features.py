@@ -91,7 +91,8 @@ def attribute_value(raw: str | None) -> Feature:
     return value
 
 
-def _log(value: float | int | None) -> float | None:
+def log10_or_none(value: float | int | None) -> float | None:
+    """The feature form of an amount or a head count: log10, unknown when missing or not positive."""
     return math.log10(value) if value is not None and value > 0 else None
 
 
@@ -105,7 +106,7 @@ def deal_features(facts: DealFacts, norms: StageNorms) -> Features:
     deal, account = facts.deal, facts.account
     out: Features = {
         "stage": facts.stage or None,
-        "log_amount": _log(facts.amount),
+        "log_amount": log10_or_none(facts.amount),
         "age_days": facts.age_days,
         "stage_time_ratio": facts.days_in_stage / norms.stage_days(facts.stage),
         "days_since_touch": facts.days_since_touch,
@@ -117,7 +118,7 @@ def deal_features(facts: DealFacts, norms: StageNorms) -> Features:
     }
     if account is not None:
         out["industry"] = account.industry or None
-        out["log_employees"] = _log(account.employees)
+        out["log_employees"] = log10_or_none(account.employees)
         out["region"] = account.region or None
         _add_attributes(out, "account:", account.attributes)
     _add_attributes(out, "attr:", deal.attributes)
@@ -144,7 +145,7 @@ def lead_features(facts: LeadFacts) -> Features:
     }
     if account is not None:
         out["industry"] = account.industry or None
-        out["log_employees"] = _log(account.employees)
+        out["log_employees"] = log10_or_none(account.employees)
         out["region"] = account.region or None
         _add_attributes(out, "account:", account.attributes)
     _add_attributes(out, "attr:", lead.attributes)

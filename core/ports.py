@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar, runtime_checkable
 
-from core.facts import DealFacts, LeadFacts
+from core.facts import DealFacts, LeadFacts, OpenDeals
 from core.history import DealExample, LeadExample
 from core.model import (
     Account,
@@ -30,7 +30,7 @@ from core.model import (
     Team,
 )
 from core.norms import StageNorms
-from core.ranking import DealOutlook, LeadOutlook
+from core.ranking import DealOutlook, LeadOutlook, OutlookColumns
 
 
 class Clock(Protocol):
@@ -82,6 +82,10 @@ class DealRepository(Protocol):
     def list_closed(self) -> list[Deal]: ...
     def open_facts(self, *, owner_ids: Sequence[int] | None, at: datetime) -> list[DealFacts]:
         """Facts as of `at` for every open deal of these owners (all owners when None)."""
+        ...
+
+    def open_deals(self, *, owner_ids: Sequence[int] | None, at: datetime) -> OpenDeals:
+        """The same deals as `open_facts`, column by column, for ranking many reps at once."""
         ...
 
     def add_stage_change(self, change: StageChange) -> None: ...
@@ -244,6 +248,17 @@ class Forecaster(Protocol):
         ...
 
     def explain_deal(self, facts: DealFacts, top: int = 3) -> list[str]: ...
+
+
+@runtime_checkable
+class ColumnForecaster(Forecaster, Protocol):
+    """A forecaster that also scores many deals at once from their columns.
+
+    The bulk ranking takes this path when the forecaster offers it and builds facts per deal for
+    `deal_outlooks` when it does not; both give the same outlooks.
+    """
+
+    def deal_outlook_columns(self, deals: OpenDeals) -> OutlookColumns: ...
 
 
 # --- Learned probabilities (win probability for deals, conversion for leads) -------------------

@@ -30,6 +30,14 @@ class DealOutlook:
 
 
 @dataclass(frozen=True, slots=True)
+class OutlookColumns:
+    """`DealOutlook`s of many deals at once, in the order of the `OpenDeals` they were made for."""
+
+    p_win: Sequence[float]
+    expected_days: Sequence[float]
+
+
+@dataclass(frozen=True, slots=True)
 class LeadOutlook:
     """A lead's conversion probability and what a converted lead is typically worth."""
 
@@ -50,33 +58,55 @@ def expected_value(amount: float | None, p_win: float, expected_days: float) -> 
     return (amount or 0.0) * p_win / max(1.0, expected_days)
 
 
+def urgency_multiplier(
+    *,
+    next_step_late_days: int | None,
+    quiet_days: float | None,
+    quiet_threshold: float,
+    days_since_signal: float | None,
+) -> float:
+    """How much an overdue next step, a quiet spell past the norm and a fresh signal raise a score."""
+    multiplier = 1.0
+    if next_step_late_days is not None and next_step_late_days > 0:
+        multiplier *= 1.5 + min(next_step_late_days, 10) * 0.1
+    if quiet_days is not None and round(quiet_days) > round(quiet_threshold):
+        multiplier *= 1.3
+    if days_since_signal is not None and days_since_signal <= FRESH_SIGNAL_DAYS:
+        multiplier *= 1.5
+    return multiplier
+
+
 def deal_urgency(facts: DealFacts, *, quiet_after_days: float) -> Urgency:
     """How much sooner than its value alone a deal needs attention, and why."""
     today = facts.as_of.date()
-    multiplier, kind, notes = 1.0, ActionKind.FOLLOW_UP, []
+    kind, notes = ActionKind.FOLLOW_UP, []
     nxt = facts.deal.next_action
-    if nxt is not None and nxt.due is not None and nxt.due < today:
-        late = (today - nxt.due).days
-        multiplier *= 1.5 + min(late, 10) * 0.1
+    late = (today - nxt.due).days if nxt is not None and nxt.due is not None else None
+    if late is not None and late > 0:
         kind = ActionKind.OVERDUE_NEXT_STEP
         notes.append(f"next step {late} day{'s' if late != 1 else ''} overdue")
     quiet = facts.days_since_touch if facts.last_touch_at else facts.age_days
     threshold = max(QUIET_FLOOR_DAYS, quiet_after_days)
     if quiet is not None and round(quiet) > round(threshold):
-        multiplier *= 1.3
         if kind is ActionKind.FOLLOW_UP:
             kind = ActionKind.GONE_QUIET
         notes.append(f"no touch for {round(quiet)} days (norm {round(threshold)})")
     close = facts.deal.expected_close
     if close is not None and close < today:
-        late = (today - close).days
-        notes.append(f"close date passed {late} day{'s' if late != 1 else ''} ago")
+        late_close = (today - close).days
+        notes.append(f"close date passed {late_close} day{'s' if late_close != 1 else ''} ago")
+    since = None
     if facts.last_signal_at is not None:
         since = (facts.as_of - facts.last_signal_at).total_seconds() / 86400
         if since <= FRESH_SIGNAL_DAYS:
-            multiplier *= 1.5
             n = facts.signals_7d
             notes.append(f"{n} buying signal{'s' if n != 1 else ''} this week")
+    multiplier = urgency_multiplier(
+        next_step_late_days=late,
+        quiet_days=quiet,
+        quiet_threshold=threshold,
+        days_since_signal=since,
+    )
     return Urgency(multiplier, kind, "; ".join(notes) or None)
 
 
@@ -235,11 +265,15 @@ def build_action_list(
     quiet = quiet_after_days or {}
     outlooks = lead_outlooks or {}
     candidates = [
-        _deal_candidate(f, deal_outlooks[f.deal.id], quiet.get(f.stage, 14.0))
+        _deal_candidate(f, deal_outlooks[deal_id], quiet.get(f.stage, 14.0))
         for f in deals
-        if f.deal.id in deal_outlooks
+        if (deal_id := f.deal.id) is not None and deal_id in deal_outlooks
     ]
-    candidates += [_lead_candidate(f, outlooks[f.lead.id]) for f in leads if f.lead.id in outlooks]
+    candidates += [
+        _lead_candidate(f, outlooks[lead_id])
+        for f in leads
+        if (lead_id := f.lead.id) is not None and lead_id in outlooks
+    ]
     visible = [c for c in candidates if (c.subject_type, c.subject_id) not in hidden]
     visible.sort(key=lambda c: _order(c.score, c.subject_type, c.subject_id))
     chosen = visible[:limit] if limit is not None else visible

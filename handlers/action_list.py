@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
 
-from core.facts import DealFacts, LeadFacts
+from core.bulk_ranking import build_action_lists
+from core.facts import DealFacts, LeadFacts, OpenDeals
 from core.model import Action, Rep
-from core.ports import Forecaster, UnitOfWork
-from core.ranking import build_action_list
+from core.ports import ColumnForecaster, Forecaster, UnitOfWork
+from core.ranking import OutlookColumns, build_action_list
 from handlers.errors import UnknownRep
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,30 +71,31 @@ def ranked_actions_for_all(
             wanted = set(rep_ids)
             reps = [r for r in reps if r.id in wanted]
         owners = None if rep_ids is None else [r.id for r in reps if r.id is not None]
-        deals = uow.deals.open_facts(owner_ids=owners, at=at)
+        deals = uow.deals.open_deals(owner_ids=owners, at=at)
         leads = _untouched(uow.leads.open_facts(owner_ids=owners, at=at))
-        deal_outlooks = forecaster.deal_outlooks(deals)
-        lead_outlooks = forecaster.lead_outlooks(leads)
-        quiet = forecaster.quiet_after_days()
-        hidden = uow.actions.hidden_by_rep(at=at, rep_ids=owners)
-        deals_by_rep = _by_owner(deals, lambda f: f.deal.owner_id)
-        leads_by_rep = _by_owner(leads, lambda f: f.lead.owner_id)
-        lists: dict[int, list[Action]] = {}
-        for rep in reps:
-            assert rep.id is not None
-            lists[rep.id] = build_action_list(
-                deals=deals_by_rep.get(rep.id, []),
-                deal_outlooks=deal_outlooks,
-                leads=leads_by_rep.get(rep.id, []),
-                lead_outlooks=lead_outlooks,
-                quiet_after_days=quiet,
-                hidden=hidden.get(rep.id, set()),
-                limit=limit,
-            )
+        lists = build_action_lists(
+            rep_ids=[r.id for r in reps if r.id is not None],
+            deals=deals,
+            deal_outlooks=_outlook_columns(forecaster, deals),
+            leads=leads,
+            lead_outlooks=forecaster.lead_outlooks(leads),
+            quiet_after_days=forecaster.quiet_after_days(),
+            hidden=uow.actions.hidden_by_rep(at=at, rep_ids=owners),
+            limit=limit,
+        )
         if record:
             uow.actions.record_shown([a for items in lists.values() for a in items])
             uow.commit()
     return lists
+
+
+def _outlook_columns(forecaster: Forecaster, deals: OpenDeals) -> OutlookColumns:
+    if isinstance(forecaster, ColumnForecaster):
+        return forecaster.deal_outlook_columns(deals)
+    facts = [deals.facts(i) for i in range(len(deals))]
+    outlooks = forecaster.deal_outlooks(facts)
+    chosen = [outlooks[deal_id] for deal_id in deals.deal_id]
+    return OutlookColumns([o.p_win for o in chosen], [o.expected_days for o in chosen])
 
 
 def _rank(
@@ -119,12 +118,3 @@ def _rank(
 
 def _untouched(leads: Sequence[LeadFacts]) -> list[LeadFacts]:
     return [f for f in leads if f.lead.first_touch_at is None]
-
-
-def _by_owner(items: Sequence[T], owner: Callable[[T], int | None]) -> dict[int, list[T]]:
-    grouped: dict[int, list[T]] = {}
-    for item in items:
-        key = owner(item)
-        if key is not None:
-            grouped.setdefault(key, []).append(item)
-    return grouped

@@ -8,10 +8,15 @@ JSON, PostgreSQL (psycopg) hands back `datetime` and `dict`; both are accepted.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, literal_column, select
+from sqlalchemy import (
+    Table,
+    literal_column,
+    select,
+)
 
 from core.model import Deal, DealStatus, NextAction
 
@@ -21,13 +26,58 @@ _DEAL_COLUMNS = (
     "next_action_text", "next_action_due", "next_action_owner_id", "source", "attributes",
 )  # fmt: skip
 _STATUS = {s.value: s for s in DealStatus}
+_MISSING: Any = object()
+
+
+def raw_deal_columns(table: Table) -> list[Any]:
+    """Every deal column as the driver returns it (no SQLAlchemy result processing)."""
+    return [literal_column(f"{table.name}.{name}") for name in _DEAL_COLUMNS]
 
 
 def raw_deal_select(table: Table) -> Any:
-    """Every deal column as the driver returns it (no SQLAlchemy result processing)."""
-    return select(*(literal_column(f"{table.name}.{name}") for name in _DEAL_COLUMNS)).select_from(
-        table
-    )
+    return select(*raw_deal_columns(table)).select_from(table)
+
+
+def driver_rows(result: Any) -> list[Any]:
+    """Every row of a result as the driver's own tuples, for statements whose columns need no
+    result processing: at 400,000 rows SQLAlchemy's `Row` objects alone cost most of a second."""
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
+def days_before(at: datetime, values: Sequence[Any]) -> list[float | None]:
+    """Days from each stored time to `at`, computed as `DealFacts` does (None stays None).
+
+    One C parse and one subtraction per value: a fraction of building the datetimes and facts.
+    """
+    naive_at = at.astimezone(UTC).replace(tzinfo=None)
+    parse = datetime.fromisoformat
+    return [
+        None
+        if value is None
+        else (naive_at - (parse(value) if type(value) is str else _naive(value))).total_seconds()
+        / 86400
+        for value in values
+    ]
+
+
+def _naive(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def day_numbers(values: Sequence[Any]) -> list[int | None]:
+    """Stored dates (text or `date`) as ordinals; a pipeline has few distinct dates, so memoised."""
+    seen: dict[Any, int | None] = {None: None}
+    out = []
+    for value in values:
+        number = seen.get(value, _MISSING)
+        if number is _MISSING:
+            day = _day(value)
+            number = seen[value] = day.toordinal() if day is not None else None
+        out.append(number)
+    return out
 
 
 def utc(value: Any) -> datetime | None:
@@ -45,7 +95,7 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def _json(value: Any) -> dict[str, str]:
+def attributes_from_raw(value: Any) -> dict[str, str]:
     if value is None or value == "{}":
         return {}
     return dict(json.loads(value)) if isinstance(value, str | bytes) else dict(value)
@@ -72,5 +122,5 @@ def deal_from_raw(row: Any) -> Deal:
         closed_at=utc(closed),
         next_action=NextAction(next_text, _day(next_due), next_owner) if next_text else None,
         source=source,
-        attributes=_json(attrs),
+        attributes=attributes_from_raw(attrs),
     )

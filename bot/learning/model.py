@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from bot.learning.columns import deal_feature_columns
 from bot.learning.fit import Calibrator, Estimator
 from bot.learning.space import Encoded, FeatureSpace
-from core.base_rate import base_rate_from_bytes
-from core.facts import DealFacts, LeadFacts
+from core.base_rate import BaseRateDealModel, base_rate_from_bytes
+from core.facts import DealFacts, LeadFacts, OpenDeals
 from core.features import (
     Features,
     deal_features,
@@ -40,9 +41,22 @@ def add_base_rate(
     rows: Sequence[Features], prior: ProbabilityModel[Any], facts: Sequence[Any]
 ) -> None:
     """Set each row's `base_rate` feature, in place, to the logit of `prior`'s probability."""
-    p = np.clip(np.array(prior.predict(facts), dtype=float), 1e-4, 1 - 1e-4)
-    for row, value in zip(rows, np.log(p / (1 - p)).tolist(), strict=True):
+    for row, value in zip(rows, _logits(prior.predict(facts)), strict=True):
         row[BASE_FEATURE] = value
+
+
+def _logits(probabilities: Sequence[float]) -> list[float]:
+    p = np.clip(np.array(probabilities, dtype=float), 1e-4, 1 - 1e-4)
+    result: list[float] = np.log(p / (1 - p)).tolist()
+    return result
+
+
+def _prior_logits(prior: ProbabilityModel[Any], deals: OpenDeals) -> list[float]:
+    """The `base_rate` feature of many deals: the stage's rate, looked up once per stage."""
+    if isinstance(prior, BaseRateDealModel):
+        rate = {stage: prior.norms.win_rate(stage).rate for stage in set(deals.stage)}
+        return _logits([rate[stage] for stage in deals.stage])
+    return _logits(prior.predict([deals.facts(i) for i in range(len(deals))]))
 
 
 @dataclass(slots=True)
@@ -75,6 +89,14 @@ class LearnedModel:
 
     def predict(self, facts: Sequence[Any]) -> list[float]:
         return self.predict_encoded(self.space.encode(self.features(facts))).tolist()
+
+    def predict_deals(self, deals: OpenDeals) -> list[float]:
+        """`predict` for many open deals from their columns, without a feature dict per deal."""
+        if self.kind != "deal":
+            raise ValueError(f"a {self.kind} model cannot score deals")
+        columns = deal_feature_columns(deals, self.norms or StageNorms(), self.space.groups)
+        columns[BASE_FEATURE] = _prior_logits(self.prior, deals)
+        return self.predict_encoded(self.space.encode_columns(columns, len(deals))).tolist()
 
     def explain(self, facts: DealFacts | LeadFacts, top: int = 3) -> list[str]:
         """The features that move this record's probability most, in words with their effect."""

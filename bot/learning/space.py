@@ -72,6 +72,19 @@ class FeatureSpace:
             )
         return Encoded(numeric, codes)
 
+    def encode_columns(self, columns: Mapping[str, Sequence[Feature]], n: int) -> Encoded:
+        """The same as `encode`, from one sequence per feature (a missing name is unknown)."""
+        numeric = np.full((n, len(self.numeric)), np.nan)
+        for j, name in enumerate(self.numeric):
+            if (values := columns.get(name)) is not None:
+                numeric[:, j] = [v if type(v) is float else math.nan for v in values]
+        codes = np.zeros((n, len(self.categorical)), dtype=np.int32)
+        for j, name in enumerate(self.categorical):
+            if (values := columns.get(name)) is not None:
+                get = self.levels[j].get
+                codes[:, j] = [UNKNOWN if v is None else get(v, OTHER) for v in values]
+        return Encoded(numeric, codes)
+
     def dense(self, enc: Encoded) -> np.ndarray:
         """[imputed numerics | missing flags | codes], the HistGradientBoosting input."""
         missing = np.isnan(enc.numeric)

@@ -1,0 +1,111 @@
+"""Every rep's ranked list in one pass, from deals held column by column.
+
+The morning digest ranks every rep's open deals at once (400,000 of them). Building a `DealFacts`
+per deal and scoring them one by one is most of that work, so here the scores come straight
+from the columns of `OpenDeals`, and facts are built only for each rep's best few deals. The
+rules are those of `core.ranking`, and the lists are the ones `build_action_list` gives.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+
+from core.facts import LeadFacts, OpenDeals
+from core.model import Action
+from core.ranking import (
+    QUIET_FLOOR_DAYS,
+    DealOutlook,
+    LeadOutlook,
+    OutlookColumns,
+    build_action_list,
+    expected_value,
+    urgency_multiplier,
+)
+
+
+def deal_scores(
+    deals: OpenDeals,
+    outlooks: OutlookColumns,
+    quiet_after_days: Mapping[str, float] | None = None,
+) -> list[float]:
+    """Each deal's score as `build_action_list` computes it, straight from the columns."""
+    quiet = quiet_after_days or {}
+    thresholds = {s: max(QUIET_FLOOR_DAYS, quiet.get(s, 14.0)) for s in set(deals.stage)}
+    return [
+        expected_value(amount, p_win, days)
+        * urgency_multiplier(
+            next_step_late_days=late,
+            quiet_days=age if touch is None else touch,
+            quiet_threshold=thresholds[stage],
+            days_since_signal=signal,
+        )
+        for amount, p_win, days, late, touch, age, stage, signal in zip(
+            deals.amount,
+            outlooks.p_win,
+            outlooks.expected_days,
+            deals.next_step_late_days,
+            deals.days_since_touch,
+            deals.age_days,
+            deals.stage,
+            deals.days_since_signal,
+            strict=True,
+        )
+    ]
+
+
+def build_action_lists(
+    *,
+    rep_ids: Iterable[int],
+    deals: OpenDeals,
+    deal_outlooks: OutlookColumns,
+    leads: Sequence[LeadFacts] = (),
+    lead_outlooks: Mapping[int, LeadOutlook] | None = None,
+    quiet_after_days: Mapping[str, float] | None = None,
+    hidden: Mapping[int, Collection[tuple[str, int]]] | None = None,
+    limit: int | None = None,
+    new_id: Callable[[], uuid.UUID] = uuid.uuid4,
+) -> dict[int, list[Action]]:
+    """Every rep's list in one pass: what `build_action_list` gives each rep, from columns.
+
+    Deals are scored from the columns; facts are built only for each rep's best `limit` visible
+    deals, which then compete with the rep's leads exactly as in `build_action_list`.
+    """
+    scores = deal_scores(deals, deal_outlooks, quiet_after_days)
+    keys = [
+        (-(s if math.isfinite(s) else 0.0), deal_id)
+        for s, deal_id in zip(scores, deals.deal_id, strict=True)
+    ]
+    mine: dict[int, list[int]] = {}
+    for index, owner in enumerate(deals.owner_id):
+        if owner is not None:
+            mine.setdefault(owner, []).append(index)
+    leads_of: dict[int, list[LeadFacts]] = {}
+    for lead in leads:
+        if lead.lead.owner_id is not None:
+            leads_of.setdefault(lead.lead.owner_id, []).append(lead)
+    quiet = quiet_after_days or {}
+    lists: dict[int, list[Action]] = {}
+    for rep in rep_ids:
+        shut = (hidden or {}).get(rep, ())
+        best = sorted(
+            (i for i in mine.get(rep, ()) if not shut or ("deal", deals.deal_id[i]) not in shut),
+            key=keys.__getitem__,
+        )[:limit]
+        lists[rep] = build_action_list(
+            deals=[deals.facts(i) for i in best],
+            deal_outlooks={
+                deals.deal_id[i]: DealOutlook(
+                    deal_outlooks.p_win[i], deal_outlooks.expected_days[i]
+                )
+                for i in best
+            },
+            leads=leads_of.get(rep, []),
+            lead_outlooks=lead_outlooks,
+            quiet_after_days=quiet,
+            hidden=shut,
+            limit=limit,
+            new_id=new_id,
+        )
+    return lists
