@@ -96,4 +96,3 @@ def outbox_retry(
 
 def _ids(ids: list[int]) -> str:
     return ", ".join(map(str, ids)) if ids else "none"
-

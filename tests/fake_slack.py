@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fake_slack_answers import slack_answer
+
 JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "user_auth_blocks")
 """Form fields Slack takes as JSON text; the fake decodes them so tests can read them back."""
 
@@ -219,62 +221,19 @@ class FakeSlack:
         wrong_token = headers.get("authorization") != f"Bearer {self.token}"
         if self.token is not None and method != "response_url" and wrong_token:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
-        return 200, {}, _slack_answer(self, method, params)
+        return 200, {}, slack_answer(self, method, params)
 
     def next_ts(self) -> str:
         with self._lock:
             return f"{int(time.time())}.{next(self._ts):06d}"
 
+    def next_id(self) -> int:
+        with self._lock:
+            return next(self._ts)
+
     def user_by_email(self, email: str) -> str | None:
         wanted = email.strip().lower()
         return next((u for u, e in self.directory.items() if e.lower() == wanted), None)
-
-
-def _dm_channel(target: str) -> str:
-    """Slack answers a post to a user id with the DM channel's id; the fake makes one up."""
-    return "D" + target[1:] if target.startswith(("U", "W")) else target
-
-
-def _slack_answer(fake: FakeSlack, method: str, params: dict[str, Any]) -> dict[str, Any]:
-    channel = str(params.get("channel", ""))
-    if method in ("chat.postMessage", "chat.update"):
-        ts = fake.next_ts() if method == "chat.postMessage" else str(params.get("ts", ""))
-        message = {k: params[k] for k in ("text", "blocks", "metadata") if k in params}
-        return {"ok": True, "channel": _dm_channel(channel), "ts": ts, "message": message}
-    if method == "chat.postEphemeral":
-        return {"ok": True, "message_ts": fake.next_ts()}
-    if method == "chat.delete":
-        return {"ok": True, "channel": channel, "ts": params.get("ts")}
-    if method == "users.info":
-        return _user_info(fake, str(params.get("user", "")))
-    if method == "users.lookupByEmail":
-        user_id = fake.user_by_email(str(params.get("email", "")))
-        return _user_info(fake, user_id) if user_id else {"ok": False, "error": "users_not_found"}
-    if method == "conversations.open":
-        users = str(params.get("users", "")).split(",")[0]
-        return {"ok": True, "channel": {"id": _dm_channel(users) if users else "D0FAKE"}}
-    if method in ("views.open", "views.publish", "views.update", "views.push"):
-        given = params.get("view")
-        view: dict[str, Any] = given if isinstance(given, dict) else {}
-        return {"ok": True, "view": {**view, "id": f"V{next(fake._ts):08d}"}}
-    if method == "auth.test":
-        return {"ok": True, "url": fake.url + "/", "team": "Fake", "team_id": "T0FAKE",
-                "user": "dealbot", "user_id": "U0BOT", "bot_id": "B0BOT"}  # fmt: skip
-    if method == "response_url":
-        return {"ok": True}
-    return {"ok": False, "error": "unknown_method"}
-
-
-def _user_info(fake: FakeSlack, user_id: str) -> dict[str, Any]:
-    email = fake.directory.get(user_id)
-    if email is None:
-        return {"ok": False, "error": "user_not_found"}
-    name = email.split("@")[0]
-    profile = {"email": email, "real_name": name, "display_name": name}
-    return {
-        "ok": True,
-        "user": {"id": user_id, "name": name, "real_name": name, "profile": profile},
-    }
 
 
 def parse_params(raw: bytes, content_type: str, query: str) -> dict[str, Any]:
