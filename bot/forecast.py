@@ -88,17 +88,17 @@ class ModelForecaster:
 
 def expected_days_columns(deals: OpenDeals, norms: StageNorms, pipeline: Pipeline) -> list[float]:
     """`expected_days_to_close` of each deal, with the stage's norms worked out once per stage."""
-    per_stage = {stage: _close_norms(stage, norms, pipeline) for stage in set(deals.stage)}
-    out = []
-    for stage, to_close, in_stage in zip(
-        deals.stage, deals.days_to_close, deals.days_in_stage, strict=True
-    ):
-        typical, cap, floor = per_stage[stage]
-        if to_close is not None and 1 <= to_close <= cap:
-            out.append(float(to_close))
-        else:
-            out.append(max(floor, typical - in_stage))
-    return out
+    typical, cap, floor = {}, {}, {}
+    for stage in set(deals.stage):
+        typical[stage], cap[stage], floor[stage] = _close_norms(stage, norms, pipeline)
+    return [
+        float(to_close)
+        if to_close is not None and 1 <= to_close <= cap[stage]
+        else max(floor[stage], typical[stage] - in_stage)
+        for stage, to_close, in_stage in zip(
+            deals.stage, deals.days_to_close, deals.days_in_stage, strict=True
+        )
+    ]
 
 
 def _close_norms(stage: str, norms: StageNorms, pipeline: Pipeline) -> tuple[float, float, float]:

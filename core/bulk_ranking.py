@@ -15,13 +15,12 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from core.facts import LeadFacts, OpenDeals
 from core.model import Action
 from core.ranking import (
+    FRESH_SIGNAL_DAYS,
     QUIET_FLOOR_DAYS,
     DealOutlook,
     LeadOutlook,
     OutlookColumns,
     build_action_list,
-    expected_value,
-    urgency_multiplier,
 )
 
 
@@ -30,29 +29,35 @@ def deal_scores(
     outlooks: OutlookColumns,
     quiet_after_days: Mapping[str, float] | None = None,
 ) -> list[float]:
-    """Each deal's score as `build_action_list` computes it, straight from the columns."""
+    """Each deal's score as `build_action_list` computes it, straight from the columns.
+
+    This is `expected_value` x `urgency_multiplier` written out in one loop, with each stage's
+    threshold rounded once: at 400,000 deals two calls per deal cost more than the arithmetic.
+    The tests hold it to the per-deal score on every branch.
+    """
     quiet = quiet_after_days or {}
-    thresholds = {s: max(QUIET_FLOOR_DAYS, quiet.get(s, 14.0)) for s in set(deals.stage)}
-    return [
-        expected_value(amount, p_win, days)
-        * urgency_multiplier(
-            next_step_late_days=late,
-            quiet_days=age if touch is None else touch,
-            quiet_threshold=thresholds[stage],
-            days_since_signal=signal,
-        )
-        for amount, p_win, days, late, touch, age, stage, signal in zip(
-            deals.amount,
-            outlooks.p_win,
-            outlooks.expected_days,
-            deals.next_step_late_days,
-            deals.days_since_touch,
-            deals.age_days,
-            deals.stage,
-            deals.days_since_signal,
-            strict=True,
-        )
-    ]
+    rounded = {s: round(max(QUIET_FLOOR_DAYS, quiet.get(s, 14.0))) for s in set(deals.stage)}
+    scores = []
+    for amount, p_win, days, late, touch, age, stage, signal in zip(
+        deals.amount,
+        outlooks.p_win,
+        outlooks.expected_days,
+        deals.next_step_late_days,
+        deals.days_since_touch,
+        deals.age_days,
+        deals.stage,
+        deals.days_since_signal,
+        strict=True,
+    ):
+        multiplier = 1.0
+        if late is not None and late > 0:
+            multiplier *= 1.5 + min(late, 10) * 0.1
+        if round(age if touch is None else touch) > rounded[stage]:
+            multiplier *= 1.3
+        if signal is not None and signal <= FRESH_SIGNAL_DAYS:
+            multiplier *= 1.5
+        scores.append((amount or 0.0) * p_win / (days if days > 1.0 else 1.0) * multiplier)
+    return scores
 
 
 def build_action_lists(
@@ -72,14 +77,15 @@ def build_action_lists(
     Deals are scored from the columns; facts are built only for each rep's best `limit` visible
     deals, which then compete with the rep's leads exactly as in `build_action_list`.
     """
-    scores = deal_scores(deals, deal_outlooks, quiet_after_days)
-    keys = [
-        (-(s if math.isfinite(s) else 0.0), deal_id)
-        for s, deal_id in zip(scores, deals.deal_id, strict=True)
+    # Sorting on the score alone is stable, so each rep's deals are listed in id order first
+    # and ties then fall to the lower id, as `build_action_list` breaks them.
+    rank_key = [
+        -s if math.isfinite(s) else 0.0 for s in deal_scores(deals, deal_outlooks, quiet_after_days)
     ]
+    owners, ids = deals.owner_id, deals.deal_id
     mine: dict[int, list[int]] = {}
-    for index, owner in enumerate(deals.owner_id):
-        if owner is not None:
+    for index in sorted(range(len(ids)), key=ids.__getitem__):
+        if (owner := owners[index]) is not None:
             mine.setdefault(owner, []).append(index)
     leads_of: dict[int, list[LeadFacts]] = {}
     for lead in leads:
@@ -90,8 +96,8 @@ def build_action_lists(
     for rep in rep_ids:
         shut = (hidden or {}).get(rep, ())
         best = sorted(
-            (i for i in mine.get(rep, ()) if not shut or ("deal", deals.deal_id[i]) not in shut),
-            key=keys.__getitem__,
+            (i for i in mine.get(rep, ()) if not shut or ("deal", ids[i]) not in shut),
+            key=rank_key.__getitem__,
         )[:limit]
         lists[rep] = build_action_list(
             deals=[deals.facts(i) for i in best],

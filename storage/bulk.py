@@ -8,8 +8,9 @@ JSON, PostgreSQL (psycopg) hands back `datetime` and `dict`; both are accepted.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
@@ -26,7 +27,6 @@ _DEAL_COLUMNS = (
     "next_action_text", "next_action_due", "next_action_owner_id", "source", "attributes",
 )  # fmt: skip
 _STATUS = {s.value: s for s in DealStatus}
-_MISSING: Any = object()
 
 
 def raw_deal_columns(table: Table) -> list[Any]:
@@ -68,16 +68,9 @@ def _naive(value: datetime) -> datetime:
 
 
 def day_numbers(values: Sequence[Any]) -> list[int | None]:
-    """Stored dates (text or `date`) as ordinals; a pipeline has few distinct dates, so memoised."""
-    seen: dict[Any, int | None] = {None: None}
-    out = []
-    for value in values:
-        number = seen.get(value, _MISSING)
-        if number is _MISSING:
-            day = _day(value)
-            number = seen[value] = day.toordinal() if day is not None else None
-        out.append(number)
-    return out
+    """Stored dates (text or `date`) as ordinals; a pipeline has few distinct dates."""
+    ordinals = {v: None if (day := _day(v)) is None else day.toordinal() for v in set(values)}
+    return [ordinals[v] for v in values]
 
 
 def utc(value: Any) -> datetime | None:
@@ -93,6 +86,9 @@ def _day(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
 def attributes_from_raw(value: Any) -> dict[str, str]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from bot.forecast import ModelForecaster, load_forecaster
+from core.facts import DealFacts, LeadFacts
 from core.model import Account, ActionKind, ActionStatus, Deal, Lead, NextAction, Rep
+from core.ports import ColumnForecaster
+from core.ranking import DealOutlook, LeadOutlook
 from handlers.action_list import ranked_actions, ranked_actions_for_all
 from handlers.errors import UnknownRep
 from storage.db import create_engine_for, create_schema
@@ -129,3 +132,33 @@ def test_the_bulk_pass_can_rank_a_subset_of_reps(uow_factory):
     )
     assert list(lists) == [bob_id]
     assert [a.title for a in lists[bob_id]] == ["Follow up: Bob's deal"]
+
+
+class _PerDealForecaster:
+    """A forecaster that can only score deals one `DealFacts` at a time."""
+
+    def __init__(self, inner: ModelForecaster) -> None:
+        self.inner = inner
+
+    def deal_outlooks(self, facts: Sequence[DealFacts]) -> dict[int, DealOutlook]:
+        return self.inner.deal_outlooks(facts)
+
+    def lead_outlooks(self, facts: Sequence[LeadFacts]) -> dict[int, LeadOutlook]:
+        return self.inner.lead_outlooks(facts)
+
+    def quiet_after_days(self) -> dict[str, float]:
+        return self.inner.quiet_after_days()
+
+    def explain_deal(self, facts: DealFacts, top: int = 3) -> list[str]:
+        return self.inner.explain_deal(facts, top)
+
+
+def test_a_forecaster_without_columns_gives_the_same_bulk_lists(uow_factory):
+    forecaster = load_forecaster(uow_factory)
+    per_deal = _PerDealForecaster(forecaster)
+    assert not isinstance(per_deal, ColumnForecaster) and isinstance(forecaster, ColumnForecaster)
+    fast = ranked_actions_for_all(uow_factory, forecaster, at=NOW, record=False)
+    slow = ranked_actions_for_all(uow_factory, per_deal, at=NOW, record=False)
+    assert {rep: [(a.subject_id, a.reason) for a in items] for rep, items in fast.items()} == {
+        rep: [(a.subject_id, a.reason) for a in items] for rep, items in slow.items()
+    }

@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bot.forecast import ModelForecaster
 from bot.learning import SklearnTrainer, load_model
-from core.base_rate import BaseRateDealModel
-from core.facts import LeadFacts
+from core.base_rate import BaseRateDealModel, BaseRateLeadModel
+from core.facts import LeadFacts, open_deals_from_facts
 from core.history import DealExample, LeadExample, compute_stage_norms, deal_training_snapshots
 from core.model import Lead
 from core.norms import StageNorms
@@ -260,3 +261,33 @@ def test_train_then_score_through_the_handlers() -> None:
     assert len(rows[0].as_csv()) == len(SCORE_COLUMNS)
     text = "\n".join(report.lines())
     assert "holdout AUC" in text and "log-loss" in text and "base rates" in text
+
+
+def test_the_model_scores_columns_exactly_as_it_scores_facts(trained: Any) -> None:
+    model, norms, history = trained
+    facts = history.open_facts
+    deals = open_deals_from_facts(facts, facts[0].as_of)
+    assert model.model.predict_deals(deals) == model.model.predict(facts)
+
+
+@pytest.mark.parametrize("learned", [True, False])
+def test_the_forecaster_gives_the_same_outlooks_from_columns(trained: Any, learned: bool) -> None:
+    model, norms, history = trained
+    deal_model = model.model if learned else BaseRateDealModel(norms)
+    forecaster = ModelForecaster(deal_model, BaseRateLeadModel(), norms, Pipeline())
+    as_of = history.open_facts[0].as_of
+    # close dates passed, near, plausible, too far and unset: every branch of expected days
+    closes = [None, *((as_of + timedelta(days=d)).date() for d in range(-30, 150, 20))]
+    facts = [
+        dataclasses.replace(
+            f, deal=dataclasses.replace(f.deal, expected_close=closes[i % len(closes)])
+        )
+        for i, f in enumerate(history.open_facts)
+    ]
+    outlooks = forecaster.deal_outlooks(facts)
+    columns = forecaster.deal_outlook_columns(open_deals_from_facts(facts, as_of))
+    assert list(columns.p_win) == [outlooks[f.deal.id].p_win for f in facts]  # type: ignore[index]
+    assert list(columns.expected_days) == [
+        outlooks[f.deal.id].expected_days  # type: ignore[index]
+        for f in facts
+    ]

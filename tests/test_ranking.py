@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from core.facts import DealFacts, LeadFacts
+from core.bulk_ranking import build_action_lists, deal_scores
+from core.facts import DealFacts, LeadFacts, open_deals_from_facts
 from core.model import ActionKind, Deal, Lead, NextAction
-from core.ranking import DealOutlook, LeadOutlook, build_action_list, expected_value, rank
+from core.ranking import (
+    DealOutlook,
+    LeadOutlook,
+    OutlookColumns,
+    build_action_list,
+    expected_value,
+    rank,
+)
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -213,7 +222,9 @@ def test_a_stalled_deal_does_not_jump_the_queue_on_a_tiny_divisor():
 
 def test_a_passed_close_date_is_called_out():
     deal = facts(1)
-    deal = dataclasses.replace(deal, deal=dataclasses.replace(deal.deal, expected_close=date(2026, 11, 19)))
+    deal = dataclasses.replace(
+        deal, deal=dataclasses.replace(deal.deal, expected_close=date(2026, 11, 19))
+    )
     [item] = build_action_list(deals=[deal], deal_outlooks={1: DealOutlook(0.5, 10)}, new_id=ids())
     assert "close date passed 4 days ago" in item.reason
 
@@ -225,3 +236,108 @@ def test_aliases_only_lead_to_stages_the_pipeline_has():
     assert custom.canonical("Contract Sent") is None
     assert custom.canonical("closed won") == "Won"
     assert Pipeline().canonical("Contract Sent") == "Negotiation"
+
+
+def _pipeline(seed: int) -> tuple[list[DealFacts], dict[int, DealOutlook], list[LeadFacts]]:
+    """Deals on every urgency branch, with tied scores and unknown amounts, for four reps."""
+    rng = random.Random(seed)
+    deals, outlooks = [], {}
+    for deal_id in rng.sample(range(1, 5000), 400):
+        owner = rng.randint(1, 4)
+        touched = rng.random() < 0.8
+        signal = rng.random() < 0.2
+        deal = Deal(
+            name=f"Deal {deal_id}",
+            stage=rng.choice(["Prospecting", "Demo", "Proposal", "Unknown"]),
+            created_at=NOW - timedelta(days=rng.uniform(0, 90)),
+            id=deal_id,
+            owner_id=owner,
+            amount=rng.choice([None, 0.0, 10_000.0, 45_000.0, rng.uniform(1, 1e6)]),
+            expected_close=rng.choice([None, (NOW + timedelta(days=rng.randint(-20, 60))).date()]),
+            next_action=rng.choice(
+                [
+                    None,
+                    NextAction("Call", None),
+                    NextAction("Call", date(2026, 11, 23) - timedelta(days=rng.randint(-5, 15))),
+                ]
+            ),
+        )
+        deals.append(
+            DealFacts(
+                deal=deal,
+                as_of=NOW,
+                stage=deal.stage,
+                stage_entered_at=deal.created_at,
+                amount=deal.amount,
+                last_touch_at=NOW - timedelta(days=rng.uniform(0, 40)) if touched else None,
+                last_signal_at=NOW - timedelta(days=rng.uniform(0, 7)) if signal else None,
+                signals_7d=rng.randint(1, 4) if signal else 0,
+            )
+        )
+        outlooks[deal_id] = DealOutlook(
+            rng.choice([0.0, 0.1, 0.3, 0.5]), rng.choice([1.0, 0.5, 14.0, 30.0])
+        )
+    leads = [
+        LeadFacts(
+            Lead(
+                f"Lead {i}",
+                NOW,
+                id=i,
+                owner_id=rng.randint(1, 4),
+                first_touch_due=NOW + timedelta(minutes=rng.randint(-90, 120)),
+            ),
+            NOW,
+        )
+        for i in range(1, 30)
+    ]
+    return deals, outlooks, leads
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_lists_from_columns_are_the_lists_built_one_rep_at_a_time(seed: int) -> None:
+    deals, outlooks, leads = _pipeline(seed)
+    lead_outlooks = {f.lead.id: LeadOutlook(0.2, 500_000, 10) for f in leads if f.lead.id}
+    quiet = {"Prospecting": 10.0, "Demo": 21.0, "Proposal": 7.4}
+    hidden = {2: {("deal", deals[0].deal.id or 0), ("lead", 3)}}
+    columns = open_deals_from_facts(deals, NOW)
+    order = [f.deal.id for f in deals]
+    outlook_columns = OutlookColumns(
+        [outlooks[i].p_win for i in order],  # type: ignore[index]
+        [outlooks[i].expected_days for i in order],  # type: ignore[index]
+    )
+    one_by_one = [
+        build_action_list(deals=[f], deal_outlooks=outlooks, quiet_after_days=quiet)[0].score
+        for f in deals
+    ]
+    assert deal_scores(columns, outlook_columns, quiet) == one_by_one
+    bulk = build_action_lists(
+        rep_ids=[1, 2, 3, 4, 5],
+        deals=columns,
+        deal_outlooks=outlook_columns,
+        leads=leads,
+        lead_outlooks=lead_outlooks,
+        quiet_after_days=quiet,
+        hidden=hidden,
+        limit=12,
+        new_id=ids(),
+    )
+    for rep in range(1, 6):
+        one = build_action_list(
+            deals=[f for f in deals if f.deal.owner_id == rep],
+            deal_outlooks=outlooks,
+            leads=[f for f in leads if f.lead.owner_id == rep],
+            lead_outlooks=lead_outlooks,
+            quiet_after_days=quiet,
+            hidden=hidden.get(rep, set()),
+            limit=12,
+            new_id=ids(),
+        )
+        assert [dataclasses.replace(a, id=uuid.UUID(int=0)) for a in bulk[rep]] == [
+            dataclasses.replace(a, id=uuid.UUID(int=0)) for a in one
+        ]
+    assert bulk[5] == [] and {a.kind for items in bulk.values() for a in items} >= {
+        ActionKind.OVERDUE_NEXT_STEP,
+        ActionKind.GONE_QUIET,
+        ActionKind.FOLLOW_UP,
+        ActionKind.FIRST_TOUCH,
+    }

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
+from core.facts import OpenDeals, open_deals_from_facts
 from core.model import (
     Account,
     Action,
@@ -129,6 +130,35 @@ def test_open_facts_counts_only_what_happened_by_then(engine: Engine) -> None:
     assert facts.days_in_stage == pytest.approx(6)
 
 
+def test_open_deals_are_open_facts_column_by_column(engine: Engine) -> None:
+    rep_id, _ = _seed_deal(engine)
+    with SqlUnitOfWork(engine) as uow:
+        bare = uow.deals.add(
+            Deal(
+                name="Bare",
+                stage="Demo",
+                created_at=NOW - timedelta(hours=3),
+                owner_id=rep_id,
+                expected_close=date(2026, 12, 24),
+                next_action=NextAction("Call back"),
+            )
+        )
+        uow.deals.add(Deal(name="Later", stage="Demo", created_at=NOW + timedelta(days=1)))
+        uow.commit()
+    for owners in (None, [rep_id]):
+        with SqlUnitOfWork(engine) as uow:
+            facts = uow.deals.open_facts(owner_ids=owners, at=NOW)
+            columns = uow.deals.open_deals(owner_ids=owners, at=NOW)
+        expected = open_deals_from_facts(facts, NOW)
+        assert [f.deal.id for f in facts][1] == bare.id and len(columns) == 2
+        assert columns.accounts == expected.accounts and columns.as_of == expected.as_of
+        for field in dataclasses.fields(OpenDeals):
+            if field.name not in ("as_of", "accounts", "facts"):
+                got, want = getattr(columns, field.name), getattr(expected, field.name)
+                assert list(got) == list(want), field.name
+        assert [columns.facts(i) for i in range(len(columns))] == facts
+
+
 def test_closing_a_deal_removes_it_from_open_facts(engine: Engine) -> None:
     rep_id, deal_id = _seed_deal(engine)
     with SqlUnitOfWork(engine) as uow:
@@ -184,8 +214,14 @@ def test_open_lead_facts_count_the_first_window_the_model_learned_from(engine: E
     with SqlUnitOfWork(engine) as uow:
         account = uow.accounts.add(Account(name="Acme", industry="Fintech"))
         lead = uow.leads.add(Lead(name="Sarah", created_at=created, account_id=account.id))
-        for hours, weight in ((2, 3.0), (36, 5.0), (-240, 1.0)):  # in, after, long before the window
-            signal = Signal("pricing_page", created + timedelta(hours=hours), weight, lead_id=lead.id)
+        for hours, weight in (
+            (2, 3.0),
+            (36, 5.0),
+            (-240, 1.0),
+        ):  # in, after, long before the window
+            signal = Signal(
+                "pricing_page", created + timedelta(hours=hours), weight, lead_id=lead.id
+            )
             uow.signals.add(signal)
         uow.commit()
     with SqlUnitOfWork(engine) as uow:

@@ -9,6 +9,7 @@ the columns the fitted feature space knows.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from typing import Any
 
 from core.facts import OpenDeals
 from core.features import Feature, attribute_value, log10_or_none
@@ -51,7 +52,7 @@ def _floats(values: Sequence[int]) -> list[Feature]:
 
 _DEAL_FEATURES: dict[str, Callable[[OpenDeals], list[Feature]]] = {
     "stage": lambda d: [s or None for s in d.stage],
-    "log_amount": lambda d: [log10_or_none(a) for a in d.amount],
+    "log_amount": lambda d: _memoised(log10_or_none, d.amount),
     "age_days": lambda d: list(d.age_days),
     "days_since_touch": lambda d: list(d.days_since_touch),
     "touches_14d": lambda d: _floats(d.touches_14d),
@@ -67,7 +68,14 @@ _ACCOUNT_FEATURES: dict[str, Callable[[Account], Feature]] = {
 }
 
 
+def _memoised(feature: Callable[[Any], Feature], values: Sequence[Any]) -> list[Feature]:
+    """A feature of each value, worked out once per distinct value (amounts repeat a lot)."""
+    known = {v: feature(v) for v in set(values)}
+    return [known[v] for v in values]
+
+
 def _per_account(deals: OpenDeals, feature: Callable[[Account], Feature]) -> list[Feature]:
     """A feature of each deal's account, worked out once per account."""
-    by_account = {account_id: feature(a) for account_id, a in deals.accounts.items()}
-    return [None if a is None else by_account.get(a) for a in deals.account_id]
+    by_account: dict[int | None, Feature] = {i: feature(a) for i, a in deals.accounts.items()}
+    by_account[None] = None
+    return [by_account[a] for a in deals.account_id]
