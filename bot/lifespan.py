@@ -8,8 +8,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
+from bot.delivery.wiring import build_delivery_worker
 from bot.scheduler import digest_clock_lifespan
 from bot.services import Services
+from bot.slack.render import render_message
 
 log = logging.getLogger(__name__)
 
@@ -17,10 +19,34 @@ log = logging.getLogger(__name__)
 @asynccontextmanager
 async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The digest clock, the delivery worker and, with SLACK_APP_TOKEN, Slack's Socket Mode."""
-    async with AsyncExitStack() as stack:
-        await stack.enter_async_context(digest_clock_lifespan(app))
-        await stack.enter_async_context(socket_mode_lifespan(app))
+    services: Services = app.state.services
+    try:
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(digest_clock_lifespan(app))
+            await stack.enter_async_context(socket_mode_lifespan(app))
+            await stack.enter_async_context(delivery_lifespan(app))
+            yield
+    finally:
+        services.stop()
+
+
+@asynccontextmanager
+async def delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The outbox's delivery worker, for every platform with credentials."""
+    services: Services = app.state.services
+    if not services.settings.delivery_enabled:
         yield
+        return
+    worker = build_delivery_worker(services.settings, services.engine, slack_render=render_message)
+    if worker is None:
+        yield
+        return
+    app.state.delivery_worker = worker
+    worker.start()
+    try:
+        yield
+    finally:
+        await worker.stop()
 
 
 @asynccontextmanager

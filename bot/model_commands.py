@@ -46,7 +46,9 @@ def _stored_model(blob: bytes) -> ProbabilityModel[Any]:
     try:
         return load_model(blob)
     except Exception:  # an older format or a broken write: say what to do, not how it broke
-        raise CliError("the stored model cannot be loaded; run `dealbot model train` first") from None
+        raise CliError(
+            "the stored model cannot be loaded; run `dealbot model train` first"
+        ) from None
 
 
 @model_app.command("score")

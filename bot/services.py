@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -58,6 +59,8 @@ class Services:
     uow_factory: UnitOfWorkFactory
     clock: SystemClock
     forecaster: CurrentForecaster = field(init=False)
+    closers: list[Callable[[], None]] = field(default_factory=list)
+    """Things to stop with the app (worker pools); `stop()` runs them."""
 
     def __post_init__(self) -> None:
         self.forecaster = CurrentForecaster(self.uow_factory, self.settings.pipeline)
@@ -74,7 +77,13 @@ class Services:
             surface=surface,
         )
 
+    def stop(self) -> None:
+        """Stop what runs beside the app (worker pools); the engine stays usable."""
+        while self.closers:
+            self.closers.pop()()
+
     def close(self) -> None:
+        self.stop()
         self.engine.dispose()
 
 

@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     action_list_size: int = Field(10, ge=1, le=50)
+    delivery_enabled: bool = Field(
+        True, description="Run the outbox delivery worker inside `dealbot serve`."
+    )
+    handler_processes: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="Worker processes for chat handlers; 0 runs them in threads (small teams).",
+    )
     digest_size: int = Field(7, ge=1, le=20, description="Items in the morning digest.")
     scheduler_enabled: bool = Field(
         True, description="Run the once-a-minute digest clock inside `dealbot serve`."

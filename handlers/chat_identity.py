@@ -29,7 +29,12 @@ def link_chat_user(
         if rep is None or not rep.active:
             return None
         before = getattr(rep, field)
-        uow.reps.update(dataclasses.replace(rep, **{field: user_id}))
+        linked = (
+            dataclasses.replace(rep, slack_user_id=user_id)
+            if platform == "slack"
+            else dataclasses.replace(rep, teams_user_id=user_id)
+        )
+        uow.reps.update(linked)
         uow.audit.record(
             actor=f"{platform}:{user_id}",
             action="rep.link",

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from core import ports
 from storage.deals import SqlDealRepository
 from storage.outbox import SqlIdempotencyKeys, SqlOutbox
 from storage.records import SqlActionRepository, SqlAuditLog, SqlModelVersionRepository
@@ -24,6 +25,22 @@ from storage.repositories import (
 
 class SqlUnitOfWork:
     """Use as `with SqlUnitOfWork(engine) as uow: ...; uow.commit()`; leaving without commit rolls back."""
+
+    # Declared as the ports, so the unit of work satisfies `core.ports.UnitOfWork` exactly
+    # (a protocol's settable attributes must match their declared types, not subtypes).
+    reps: ports.RepRepository
+    teams: ports.TeamRepository
+    accounts: ports.AccountRepository
+    contacts: ports.ContactRepository
+    deals: ports.DealRepository
+    leads: ports.LeadRepository
+    activities: ports.ActivityRepository
+    signals: ports.SignalRepository
+    actions: ports.ActionRepository
+    model_versions: ports.ModelVersionRepository
+    audit: ports.AuditLog
+    outbox: ports.Outbox
+    idempotency: ports.IdempotencyKeys
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

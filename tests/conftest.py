@@ -76,3 +76,11 @@ def fake_slack() -> Iterator[FakeSlack]:
     """A local fake of the Slack Web API on a free port (tests/fake_slack.py), stopped afterwards."""
     with FakeSlack() as fake:
         yield fake
+
+
+@pytest.fixture(autouse=True)
+def _no_background_clocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps built in tests run no digest clock and no delivery worker unless a test asks for one:
+    a tick landing on a real minute would otherwise queue digests mid-test."""
+    monkeypatch.setenv("DEALBOT_SCHEDULER_ENABLED", "false")
+    monkeypatch.setenv("DEALBOT_DELIVERY_ENABLED", "false")

@@ -459,7 +459,12 @@ def test_a_map_entry_wins_over_the_preset_column() -> None:
     [
         ("deals", "Deal,Stage\nA,Demo\n", {"Nope": "name"}, "--map names column 'Nope'"),
         ("deals", "Deal,Stage\nA,Demo\n", {"Deal": "title"}, "deals have no field 'title'"),
-        ("deals", "Deal,Stage\nA,Demo\n", {}, "No column for 'name' or 'external_id' in these deals"),
+        (
+            "deals",
+            "Deal,Stage\nA,Demo\n",
+            {},
+            "No column for 'name' or 'external_id' in these deals",
+        ),
         ("activities", "kind,when\ncall,2024-01-01\n", {}, "No column for 'occurred_at'"),
     ],
 )

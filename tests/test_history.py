@@ -149,8 +149,12 @@ def test_a_deal_whose_opening_is_unknown_trains_without_its_touches():
     from core.stages import Pipeline
 
     closed = datetime(2025, 3, 1, tzinfo=UTC)
-    deal = Deal("Old win", "Won", closed, id=1, status=DealStatus.WON, closed_at=closed, amount=1000)
-    touches = [Activity(ActivityKind.CALL, closed - timedelta(days=d), deal_id=1) for d in (1, 2, 3)]
+    deal = Deal(
+        "Old win", "Won", closed, id=1, status=DealStatus.WON, closed_at=closed, amount=1000
+    )
+    touches = [
+        Activity(ActivityKind.CALL, closed - timedelta(days=d), deal_id=1) for d in (1, 2, 3)
+    ]
     [example] = deal_training_snapshots(
         [deal], [StageChange(1, "Won", closed)], touches, [], Pipeline()
     )

@@ -32,7 +32,9 @@ def test_manifest_is_valid_against_slacks_schema(schema: str) -> None:
 def test_the_schema_catches_a_broken_manifest() -> None:
     loaded = json.loads((SCHEMAS / "manifest.schema.1.0.0.json").read_text())
     broken = _manifest()
-    broken["features"]["slash_commands"][0]["command"] = "deals without a slash and far too long" * 3
+    broken["features"]["slash_commands"][0]["command"] = (
+        "deals without a slash and far too long" * 3
+    )
     del broken["display_information"]["name"]
     assert list(jsonschema.Draft7Validator(loaded).iter_errors(broken))
 

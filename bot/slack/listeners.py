@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.handler_pool import HandlerPool
 from bot.services import Services
 from bot.slack import translate
 from bot.slack.forms import modal_view, options
@@ -25,22 +25,17 @@ from core.messages import Message, Section
 from handlers.chat_identity import link_chat_user
 from handlers.deals import NotARep
 from handlers.deps import Reply
-from handlers.dispatch import dispatch
-from handlers.errors import FieldErrors, UserError
+from handlers.errors import FieldErrors
 from handlers.log_form import LOG_FORM, read_log_form
 
 log = logging.getLogger(__name__)
-
-INTERNAL = (
-    "dealbot hit an internal error and did not finish this; nothing was changed. "
-    "Try again in a minute; if it keeps happening, tell your admin (reference {ref})."
-)
 
 
 class SlackListeners:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.deps = services.deps("slack")
+        self.pool = HandlerPool(services, "slack")
 
     def register(self, app: AsyncApp) -> None:
         app.command("/deals")(self.on_command)
@@ -191,14 +186,7 @@ class SlackListeners:
 
     async def run(self, command: Command) -> Reply | str:
         """The handler's reply, or the text to show when it refused (or failed: logged)."""
-        try:
-            return await asyncio.to_thread(dispatch, command, self.deps)
-        except UserError as error:
-            return str(error)
-        except Exception:
-            ref = uuid.uuid4().hex[:8]
-            log.exception("%s failed (reference %s)", type(command).__name__, ref)
-            return INTERNAL.format(ref=ref)
+        return await self.pool.run(command)
 
     async def actor(self, client: AsyncWebClient, user_id: str) -> int | None:
         """The rep behind a Slack user: stored, or looked up once by email and stored."""

@@ -66,8 +66,8 @@ def render_message(
         body.extend(blocks)
     if left_out:
         body.append(_context(f"…and {left_out} more not shown here."))
-    blocks = [block.to_dict() for block in (*head, *body, *tail)]
-    return cut(message.summary, FALLBACK_LIMIT), blocks
+    rendered = [block.to_dict() for block in (*head, *body, *tail)]
+    return cut(message.summary, FALLBACK_LIMIT), rendered
 
 
 def section_blocks(section: Section) -> list[Block]:
