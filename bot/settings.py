@@ -104,6 +104,18 @@ class Settings(BaseSettings):
     def _upper_case_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "webhook_secret",
+        mode="before",
+    )
+    @classmethod
+    def _empty_means_unset(cls, value: object) -> object:
+        # `.env.example` copied as it is leaves these as empty strings: that means "not set".
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_ends_with_slash(cls, value: str) -> str:

@@ -220,3 +220,13 @@ def test_a_press_in_the_home_tab_republishes_it(world: SlackWorld) -> None:
     )
     second = world.wait_for("views.publish", 2)[-1].params["view"]
     assert "Acme EU" not in all_text(second)
+
+
+def test_handlers_in_worker_processes_answer_the_same(tmp_path: object) -> None:
+    url = f"sqlite:///{tmp_path}/dealbot.db"
+    with slack_world(url, handler_processes=1) as world:
+        world.command("UANA", "/deals globex")
+        answer = world.last_response(1)
+        assert "Globex renewal" in all_text(answer) and "Acme EU" not in all_text(answer)
+        world.command("UBEN", "/deals team")
+        assert "team view is for managers" in world.last_response(2)["text"]
