@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.commands import SnoozeFor
 from core.model import Rep
-
-
-def rep_zone(rep: Rep) -> ZoneInfo:
-    """The rep's time zone; an unknown name counts as UTC rather than failing a button press."""
-    try:
-        return ZoneInfo(rep.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+from core.schedule import local_now, rep_zone
 
 
 def snooze_until(rep: Rep, choice: SnoozeFor, at: datetime) -> datetime:
     """The moment the item reappears; mornings are the rep's start of work, local time."""
     if choice is SnoozeFor.HOUR:
         return at + timedelta(hours=1)
-    today = at.astimezone(rep_zone(rep)).date()
+    today = local_now(rep, at).date()
     if choice is SnoozeFor.TOMORROW:
         return start_of_work(rep, today + timedelta(days=1))
     monday = today + timedelta(days=7 - today.weekday())
@@ -30,13 +22,12 @@ def snooze_until(rep: Rep, choice: SnoozeFor, at: datetime) -> datetime:
 
 def end_of_local_day(rep: Rep, at: datetime) -> datetime:
     """Midnight after `at` in the rep's zone: a done item stays off the list until then."""
-    zone = rep_zone(rep)
-    tomorrow = at.astimezone(zone).date() + timedelta(days=1)
-    return datetime.combine(tomorrow, datetime.min.time(), zone)
+    tomorrow = local_now(rep, at).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, datetime.min.time(), rep_zone(rep.time_zone))
 
 
 def start_of_work(rep: Rep, day: date) -> datetime:
-    return datetime.combine(day, rep.work_start, rep_zone(rep))
+    return datetime.combine(day, rep.work_start, rep_zone(rep.time_zone))
 
 
 def _first_working_day(rep: Rep, start: date) -> date:

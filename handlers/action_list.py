@@ -40,9 +40,9 @@ def ranked_actions(
         if rep is None or rep.id is None:
             raise UnknownRep(rep_email)
         deals = uow.deals.open_facts(owner_ids=[rep.id], at=at)
-        leads = _untouched(uow.leads.open_facts(owner_ids=[rep.id], at=at))
+        leads = untouched(uow.leads.open_facts(owner_ids=[rep.id], at=at))
         hidden = uow.actions.hidden_subjects(rep_id=rep.id, at=at)
-        items = _rank(forecaster, deals, leads, hidden, limit)
+        items = rank_facts(forecaster, deals, leads, hidden, limit)
         if record:
             uow.actions.record_shown(items)
             uow.commit()
@@ -72,7 +72,7 @@ def ranked_actions_for_all(
             reps = [r for r in reps if r.id in wanted]
         owners = None if rep_ids is None else [r.id for r in reps if r.id is not None]
         deals = uow.deals.open_deals(owner_ids=owners, at=at)
-        leads = _untouched(uow.leads.open_facts(owner_ids=owners, at=at))
+        leads = untouched(uow.leads.open_facts(owner_ids=owners, at=at))
         lists = build_action_lists(
             rep_ids=[r.id for r in reps if r.id is not None],
             deals=deals,
@@ -98,13 +98,14 @@ def _outlook_columns(forecaster: Forecaster, deals: OpenDeals) -> OutlookColumns
     return OutlookColumns([o.p_win for o in chosen], [o.expected_days for o in chosen])
 
 
-def _rank(
+def rank_facts(
     forecaster: Forecaster,
     deals: Sequence[DealFacts],
     leads: Sequence[LeadFacts],
     hidden: set[tuple[str, int]],
     limit: int,
 ) -> list[Action]:
+    """The ranked items for these facts with the forecaster's outlooks (not recorded)."""
     return build_action_list(
         deals=deals,
         deal_outlooks=forecaster.deal_outlooks(deals),
@@ -116,5 +117,6 @@ def _rank(
     )
 
 
-def _untouched(leads: Sequence[LeadFacts]) -> list[LeadFacts]:
+def untouched(leads: Sequence[LeadFacts]) -> list[LeadFacts]:
+    """Leads still waiting for their first touch: the only leads a list shows."""
     return [f for f in leads if f.lead.first_touch_at is None]

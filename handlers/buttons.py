@@ -24,7 +24,8 @@ from core.model import (
 )
 from core.permissions import can_act_for
 from core.ports import UnitOfWork
-from core.snooze import end_of_local_day, rep_zone, snooze_until
+from core.schedule import local_now
+from core.snooze import end_of_local_day, snooze_until
 from handlers.deals import acting_rep, list_message
 from handlers.deps import Deps, Reply
 from handlers.errors import AlreadyHandled, NotAllowed, UserError
@@ -56,7 +57,7 @@ def snooze(command: Snooze, deps: Deps) -> Reply:
         _claim(uow, action, ActionStatus.SNOOZED, at, until)
         after = {"status": ActionStatus.SNOOZED.value, "until": until.isoformat()}
         _audit(uow, deps, actor, action, "action.snooze", after, at)
-        when = until.astimezone(rep_zone(actor)).strftime("%a %d %b %H:%M")
+        when = local_now(actor, until).strftime("%a %d %b %H:%M")
         label = SNOOZE_LABELS[command.until].lower()
         notice = f"Snoozed ({label}, back {when}): {action.title}"
         message = list_message(uow, deps, actor, command.view, at=at, notice=notice)

@@ -12,7 +12,7 @@ from core.messages import Message
 from core.model import Rep, Role
 from core.permissions import team_of
 from core.ports import UnitOfWork
-from core.ranking import build_action_list
+from handlers.action_list import rank_facts, untouched
 from handlers.deps import Deps, Reply
 from handlers.errors import NotAllowed, UserError
 
@@ -88,19 +88,10 @@ def _ranked(
     ids = sorted(owners)
     deals = _matching_deals(uow.deals.open_facts(owner_ids=ids, at=at), view.query)
     leads = _matching_leads(uow.leads.open_facts(owner_ids=ids, at=at), view.query)
-    forecaster = deps.forecaster()
     hidden = {
         s for subjects in uow.actions.hidden_by_rep(at=at, rep_ids=ids).values() for s in subjects
     }
-    actions = build_action_list(
-        deals=deals,
-        deal_outlooks=forecaster.deal_outlooks(deals),
-        leads=leads,
-        lead_outlooks=forecaster.lead_outlooks(leads),
-        quiet_after_days=forecaster.quiet_after_days(),
-        hidden=hidden,
-        limit=limit + 1,
-    )
+    actions = rank_facts(deps.forecaster(), deals, leads, hidden, limit + 1)
     shown = uow.actions.record_shown(actions[:limit])
     stages = {f.deal.id: f.stage for f in deals}
     items = [
@@ -119,7 +110,7 @@ def _ranked(
 
 
 def _matching_deals(facts: Sequence[DealFacts], query: str) -> list[DealFacts]:
-    """Untouched leads aside, deals whose name, account or stage contains the query."""
+    """Deals whose name, account or stage contains the query (all deals when it is empty)."""
     key = query.strip().lower()
     if not key:
         return list(facts)
@@ -133,13 +124,13 @@ def _matching_deals(facts: Sequence[DealFacts], query: str) -> list[DealFacts]:
 
 
 def _matching_leads(facts: Sequence[LeadFacts], query: str) -> list[LeadFacts]:
-    untouched = [f for f in facts if f.lead.first_touch_at is None]
+    waiting = untouched(facts)
     key = query.strip().lower()
     if not key:
-        return untouched
+        return waiting
     return [
         f
-        for f in untouched
+        for f in waiting
         if key in f.lead.name.lower()
         or (f.lead.company is not None and key in f.lead.company.lower())
     ]

@@ -10,6 +10,7 @@ from core.facts import DealFacts, LeadFacts
 from core.model import Action, Rep
 from core.ports import Forecaster, UnitOfWork
 from core.ranking import build_action_list
+from handlers.action_list import untouched
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +31,7 @@ def ranked_lists(
     if not owners:
         return {}
     deals = uow.deals.open_facts(owner_ids=owners, at=at)
-    leads = [
-        f for f in uow.leads.open_facts(owner_ids=owners, at=at) if f.lead.first_touch_at is None
-    ]
+    leads = untouched(uow.leads.open_facts(owner_ids=owners, at=at))
     deal_outlooks = forecaster.deal_outlooks(deals)
     lead_outlooks = forecaster.lead_outlooks(leads)
     quiet = forecaster.quiet_after_days()

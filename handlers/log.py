@@ -11,7 +11,7 @@ from core.messages import Button, Message, Section, Style
 from core.model import Activity, Deal, DealStatus, NextAction, Rep
 from core.permissions import can_act_for, team_of
 from core.ports import UnitOfWork
-from core.snooze import rep_zone
+from core.schedule import local_now
 from handlers.buttons import move_deal
 from handlers.deals import acting_rep
 from handlers.deps import Deps, Reply
@@ -33,7 +33,7 @@ def log_line(command: LogLine, deps: Deps) -> Reply:
     at = deps.clock.now()
     with deps.uow_factory() as uow:
         actor = acting_rep(uow, command.actor_id)
-        today = at.astimezone(rep_zone(actor)).date()
+        today = local_now(actor, at).date()
         try:
             body, step = split_next(text, today)
         except LogLineError as error:
