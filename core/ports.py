@@ -186,6 +186,11 @@ class OutboxItem:
     next_attempt_at: datetime | None = None
     sent_at: datetime | None = None
     last_error: str | None = None
+    edit_ref: str | None = None
+    """Set on an edit (payload `edit_of`): where the original landed (the messenger's `Sent.reference`).
+
+    The messenger then updates that message in place instead of posting a new one.
+    """
 
 
 class Outbox(Protocol):
@@ -196,8 +201,35 @@ class Outbox(Protocol):
     """
 
     def enqueue(
-        self, *, key: str, platform: str, target: str, payload: dict[str, Any], at: datetime
-    ) -> bool: ...
+        self,
+        *,
+        key: str,
+        platform: str,
+        target: str,
+        payload: dict[str, Any],
+        at: datetime,
+        not_before: datetime | None = None,
+    ) -> bool:
+        """Queue a message (sent from `not_before`, default `at`); False when the key is taken."""
+        ...
+
+    def revise(
+        self,
+        *,
+        key: str,
+        edit_of: str,
+        platform: str,
+        target: str,
+        payload: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        """Queue an edit of the message sent under `edit_of`; a newer revision replaces an unsent one.
+
+        Edits carry the whole new message, so sending one twice is harmless, and only the newest
+        revision matters: an edit still waiting is overwritten, one already sent goes out again.
+        """
+        ...
+
     def exists(self, key: str) -> bool: ...
     def existing(self, keys: Iterable[str]) -> set[str]:
         """Those of `keys` already in the outbox, in one query (e.g. today's digest keys)."""

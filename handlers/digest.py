@@ -19,6 +19,7 @@ from core.ports import Forecaster, UnitOfWork
 from core.schedule import digest_due_date, zone_is_known
 from core.stages import Pipeline
 from handlers.digest_lists import RankedList, ranked_lists
+from handlers.targets import dm_target
 
 DIGEST_KIND = "digest"
 RACE_ATTEMPTS = 3
@@ -76,15 +77,14 @@ def enqueue_due_digests(
     *,
     at: datetime,
     size: int = 7,
-    platform: str = "slack",
 ) -> DigestRun:
     """Write the digest of every rep whose morning has come and who has none yet for the day."""
     for _ in range(RACE_ATTEMPTS - 1):
         try:
-            return _enqueue_pass(uow_factory, forecaster, pipeline, at, size, platform)
+            return _enqueue_pass(uow_factory, forecaster, pipeline, at, size)
         except _AlreadyQueued:
             continue  # rolled back; the next pass sees the other replica's rows and skips them
-    return _enqueue_pass(uow_factory, forecaster, pipeline, at, size, platform)
+    return _enqueue_pass(uow_factory, forecaster, pipeline, at, size)
 
 
 def _enqueue_pass(
@@ -93,7 +93,6 @@ def _enqueue_pass(
     pipeline: Pipeline,
     at: datetime,
     size: int,
-    platform: str,
 ) -> DigestRun:
     with uow_factory() as uow:
         reps = [r for r in uow.reps.list() if r.id is not None]
@@ -113,7 +112,7 @@ def _enqueue_pass(
         shown = _record_shown(uow, lists)
         for digest in todo:
             message = _message(digest.rep, lists[digest.rep_id], shown[digest.rep_id], pipeline)
-            if not _enqueue(uow, digest, message, platform, at):
+            if not _enqueue(uow, digest, message, at):
                 raise _AlreadyQueued
         uow.commit()
     return replace(run, enqueued=len(todo))
@@ -149,12 +148,12 @@ def _message(rep: Rep, ranked: RankedList, shown: Sequence[Action], pipeline: Pi
     return digest_message(rep.name, items, open_deals=ranked.open_deals)
 
 
-def _enqueue(uow: UnitOfWork, digest: _Due, message: Message, platform: str, at: datetime) -> bool:
-    rep = digest.rep
+def _enqueue(uow: UnitOfWork, digest: _Due, message: Message, at: datetime) -> bool:
+    to = dm_target(digest.rep)
     return uow.outbox.enqueue(
         key=digest.key,
-        platform=platform,
-        target=rep.slack_user_id or f"email:{rep.email}",
+        platform=to.platform,
+        target=to.target,
         payload={"kind": DIGEST_KIND, "rep_id": digest.rep_id, "message": message_to_dict(message)},
         at=at,
     )

@@ -104,10 +104,21 @@ class OutboxQueue:
         items = sorted((item_from_row(r) for r in rows), key=lambda i: i.id)
         return Claim(token, until, items)
 
-    def mark_sent(self, item_id: int, *, token: str, at: datetime) -> bool:
+    def mark_sent(
+        self, item_id: int, *, token: str, at: datetime, reference: str | None = None
+    ) -> bool:
         """The platform took the message. False when this claim no longer holds the row."""
         values = {"status": SENT, "sent_at": at, "attempts": OUTBOX.c.attempts + 1}
+        if reference is not None:
+            values["sent_ref"] = reference
         return self._settle(item_id, token, values)
+
+    def landed(self, key: str) -> tuple[str, str | None] | None:
+        """The status of the row under `key` and where it landed; None when there is no such row."""
+        query = select(OUTBOX.c.status, OUTBOX.c.sent_ref).where(OUTBOX.c.key == key)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else (row.status, row.sent_ref)
 
     def retry_later(
         self, item_id: int, *, token: str, due: datetime, error: str, count_attempt: bool = True

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
@@ -50,9 +50,16 @@ class SqlOutbox:
         self.session = session
 
     def enqueue(
-        self, *, key: str, platform: str, target: str, payload: dict[str, Any], at: datetime
+        self,
+        *,
+        key: str,
+        platform: str,
+        target: str,
+        payload: dict[str, Any],
+        at: datetime,
+        not_before: datetime | None = None,
     ) -> bool:
-        """Queue a message due now; False (and nothing written) when the key is already queued."""
+        """Queue a message; False (and nothing written) when the key is already queued."""
         values = {
             "key": key,
             "platform": platform,
@@ -60,10 +67,44 @@ class SqlOutbox:
             "payload": payload,
             "status": "pending",
             "attempts": 0,
-            "next_attempt_at": at,
+            "next_attempt_at": max(at, not_before) if not_before is not None else at,
             "created_at": at,
         }
         return insert_unless_present(self.session, OUTBOX, values)
+
+    def revise(
+        self,
+        *,
+        key: str,
+        edit_of: str,
+        platform: str,
+        target: str,
+        payload: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        """Queue an edit of the message under `edit_of`; the newest revision replaces older ones.
+
+        A row being sent right now loses its lease (its worker's settle no longer matches), so the
+        newest revision goes out after it instead of being marked sent with an older text.
+        """
+        payload = {**payload, "edit_of": edit_of}
+        if self.enqueue(key=key, platform=platform, target=target, payload=payload, at=at):
+            return
+        statement = (
+            update(OUTBOX)
+            .where(OUTBOX.c.key == key)
+            .values(
+                payload=payload,
+                platform=platform,
+                target=target,
+                status="pending",
+                attempts=0,
+                next_attempt_at=at,
+                claimed_by=None,
+                last_error=None,
+            )
+        )
+        self.session.connection().execute(statement)
 
     def exists(self, key: str) -> bool:
         query = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.key == key)

@@ -97,6 +97,33 @@ class LeadRow(SQLModel, table=True):
     first_touch_due: datetime | None = _when()
     converted_at: datetime | None = _when()
     attributes: dict[str, str] = _json()
+    tier: str | None = None
+    score_detail: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
+    """The score's parts and its breakdown in words: {"fit", "intent", "reasons", "demo"}."""
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    routing_rule: str | None = None
+    routing_reason: str | None = None
+    accepted_at: datetime | None = _when()
+    sla_started_at: datetime | None = _when()
+    sla_fired: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """The highest response-clock level already fired (0 none, 1 reminder, 2 breach, 3 escalation)."""
+    sla_next_at: datetime | None = _when(index=True)
+    """When the clock's next level is due; None once touched, closed or every level has fired."""
+
+
+class LeadAssignmentRow(SQLModel, table=True):
+    __tablename__ = "lead_assignment"
+    __table_args__ = (Index("ix_lead_assignment_rep_at", "rep_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id", index=True)
+    rep_id: int = Field(foreign_key="rep.id")
+    tier: str
+    rule: str
+    reason: str
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    actor: str = "routing"
 
 
 class DealRow(SQLModel, table=True):
@@ -198,6 +225,8 @@ class IdempotencyKeyRow(SQLModel, table=True):
     __tablename__ = "idempotency_key"
     key: str = Field(primary_key=True)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    result: str | None = None
+    """What the first delivery produced (e.g. `lead:42`), so a repeat can answer the same."""
 
 
 class OutboxRow(SQLModel, table=True):
@@ -219,3 +248,5 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = None
     claimed_by: str | None = None
     """The lease token of the worker sending it (status "sending"); its updates must match it."""
+    sent_ref: str | None = None
+    """Where the platform put it (e.g. Slack `channel/ts`), so later edits can update it in place."""

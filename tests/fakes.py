@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
@@ -156,7 +156,14 @@ class FakeOutbox:
         self.rows = rows
 
     def enqueue(
-        self, *, key: str, platform: str, target: str, payload: dict[str, Any], at: datetime
+        self,
+        *,
+        key: str,
+        platform: str,
+        target: str,
+        payload: dict[str, Any],
+        at: datetime,
+        not_before: datetime | None = None,
     ) -> bool:
         if key in self.rows:
             return False
@@ -169,9 +176,26 @@ class FakeOutbox:
             status="pending",
             attempts=0,
             created_at=at,
-            next_attempt_at=at,
+            next_attempt_at=max(at, not_before) if not_before is not None else at,
         )
         return True
+
+    def revise(
+        self,
+        *,
+        key: str,
+        edit_of: str,
+        platform: str,
+        target: str,
+        payload: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        payload = {**payload, "edit_of": edit_of}
+        if not self.enqueue(key=key, platform=platform, target=target, payload=payload, at=at):
+            row = self.rows[key]
+            self.rows[key] = replace(
+                row, payload=payload, status="pending", attempts=0, next_attempt_at=at
+            )
 
     def exists(self, key: str) -> bool:
         return key in self.rows

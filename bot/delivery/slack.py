@@ -1,5 +1,7 @@
 """Outbox rows to Slack: `chat.postMessage` to a user id (a DM), a channel id, or `email:` a person.
 
+An edit (`item.edit_ref`, the `channel/ts` of the original) is a `chat.update` of that message.
+
 The client is slack_sdk's `AsyncWebClient` with `retry_handlers=[]`: no retries inside the SDK.
 Its default handler retries connection errors in place, and the optional rate-limit handler
 sleeps through 429s inside the call. Either would hide from the worker what it needs to pace
@@ -75,14 +77,18 @@ class SlackMessenger:
             text, blocks = self.render(message_from_dict(item.payload["message"]))
         except Exception as error:  # a payload that cannot be rendered will not get better
             return PermanentFailure(f"unrenderable payload ({type(error).__name__})")
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": item.key}}
         try:
-            channel = await self._channel_for(item.target)
-            answer = await self._web().chat_postMessage(
-                channel=channel,
-                text=text,
-                blocks=blocks,
-                metadata={"event_type": METADATA_EVENT, "event_payload": {"key": item.key}},
-            )
+            if item.edit_ref is not None:
+                channel, _, ts = item.edit_ref.partition("/")
+                answer = await self._web().chat_update(
+                    channel=channel, ts=ts, text=text, blocks=blocks, metadata=metadata
+                )
+            else:
+                channel = await self._channel_for(item.target)
+                answer = await self._web().chat_postMessage(
+                    channel=channel, text=text, blocks=blocks, metadata=metadata
+                )
         except SlackApiError as error:
             return outcome_of_error(error)
         except (TimeoutError, aiohttp.ClientError, OSError) as error:

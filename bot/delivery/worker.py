@@ -25,7 +25,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -62,6 +62,8 @@ class DeliveryPolicy:
     backoff_base: float = 10.0
     backoff_cap: float = 600.0
     poll_interval: float = 1.0
+    edit_wait: float = 1.0
+    """Seconds an edit waits when the message it edits has not gone out yet."""
 
     @property
     def claim_size(self) -> int:
@@ -167,12 +169,33 @@ class DeliveryWorker:
         if self._stopping or wait > self.policy.hold_per_channel:
             await self._release(item, batch, after=wait)
             return
+        edit_of = item.payload.get("edit_of")
+        if isinstance(edit_of, str):
+            found = await self._original(item, edit_of, batch)
+            if found is None:
+                return
+            item = found
         await self.pacer.turn(channel)
         if self._stopping or self.clock.now() >= batch.claim.until - self.policy.lease_margin:
             await self._release(item, batch, after=0.0)
             return
         outcome = await self._send(item)
         await self._record(item, channel, outcome, batch)
+
+    async def _original(self, item: OutboxItem, edit_of: str, batch: _Batch) -> OutboxItem | None:
+        """The edit with where its original landed; None when it was put back or given up."""
+        landed = await asyncio.to_thread(self.queue.landed, edit_of)
+        if landed is None or landed[0] == "dead":
+            await self._dead(item, batch, "the message it edits was not delivered", False)
+            return None
+        status, reference = landed
+        if status != "sent":  # the original is still on its way: edit after it
+            await self._release(item, batch, after=self.policy.edit_wait)
+            return None
+        if reference is None:
+            await self._dead(item, batch, "the message it edits has no reference", False)
+            return None
+        return replace(item, edit_ref=reference)
 
     async def _send(self, item: OutboxItem) -> Outcome:
         try:
@@ -188,7 +211,13 @@ class DeliveryWorker:
         if isinstance(outcome, Sent):
             self.pacer.accepted()
             batch.tally.sent += 1
-            sent = partial(self.queue.mark_sent, item.id, token=token, at=self.clock.now())
+            sent = partial(
+                self.queue.mark_sent,
+                item.id,
+                token=token,
+                at=self.clock.now(),
+                reference=outcome.reference,
+            )
             await self._settled(item, batch, sent)
         elif isinstance(outcome, RateLimited):
             self.pacer.rate_limited(channel, outcome.retry_after)
@@ -246,6 +275,10 @@ class DeliveryWorker:
         if self._task is None:
             self._stopping = False
             self._task = asyncio.get_running_loop().create_task(self._rounds(), name=self.name)
+
+    def wake(self) -> None:
+        """Look for due rows now instead of at the next poll (a hot-lead alert was just written)."""
+        self._wake.set()
 
     async def stop(self) -> None:
         """Finish the sends in flight, hand unsent claimed rows back, close the messengers."""
