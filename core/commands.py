@@ -130,6 +130,33 @@ class UndoLog:
     activity_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class AcceptLead:
+    """The owner (or a manager) takes the lead; it does not stop the response clock."""
+
+    actor_id: int
+    lead_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReassignLead:
+    actor_id: int
+    lead_id: int
+    to_rep_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class LogFirstTouch:
+    """A call, email or meeting with the lead: stops its response clock."""
+
+    actor_id: int
+    lead_id: int
+    kind: ActivityKind = ActivityKind.CALL
+
+
+FIRST_TOUCH_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
+
+
 Command = (
     ShowActions
     | LogLine
@@ -140,6 +167,9 @@ Command = (
     | Snooze
     | AdvanceStage
     | UndoLog
+    | AcceptLead
+    | ReassignLead
+    | LogFirstTouch
 )
 
 
@@ -153,6 +183,9 @@ class ControlId(StrEnum):
     LOG_PICK = "dealbot.log_pick"
     MORE = "dealbot.more"
     UNDO = "dealbot.undo"
+    LEAD_ACCEPT = "dealbot.lead_accept"
+    LEAD_REASSIGN = "dealbot.lead_reassign"
+    LEAD_TOUCH = "dealbot.lead_touch"
 
 
 def control_value(action_id: uuid.UUID, view: ListView, extra: str = "") -> str:
@@ -170,6 +203,8 @@ def parse_control(actor_id: int, control: str, value: str) -> Command | None:
         return ShowActions(actor_id, ListView.decode(value))
     if kind is ControlId.UNDO:
         return UndoLog(actor_id, int(value)) if value.isdigit() else None
+    if kind in _LEAD_CONTROLS:
+        return _lead_command(actor_id, kind, value)
     if kind is ControlId.LOG_PICK:
         deal, _, text = value.partition("|")
         return LogLine(actor_id, text, int(deal)) if deal.isdigit() and text else None
@@ -194,3 +229,27 @@ def parse_control(actor_id: int, control: str, value: str) -> Command | None:
     if kind is ControlId.LOG:
         return OpenLogForm(actor_id, int(extra)) if extra.isdigit() else None
     return None
+
+
+_LEAD_CONTROLS = frozenset({ControlId.LEAD_ACCEPT, ControlId.LEAD_REASSIGN, ControlId.LEAD_TOUCH})
+
+
+def lead_value(lead_id: int, extra: str | int = "") -> str:
+    """`<lead id>|<extra>`: a lead control's value (extra: the rep to reassign to, a touch kind)."""
+    return f"{lead_id}|{extra}"
+
+
+def _lead_command(actor_id: int, kind: ControlId, value: str) -> Command | None:
+    lead, _, extra = value.partition("|")
+    if not lead.isdigit():
+        return None
+    lead_id = int(lead)
+    if kind is ControlId.LEAD_ACCEPT:
+        return AcceptLead(actor_id, lead_id)
+    if kind is ControlId.LEAD_REASSIGN:
+        return ReassignLead(actor_id, lead_id, int(extra)) if extra.isdigit() else None
+    try:
+        touch = ActivityKind(extra)
+    except ValueError:
+        return None
+    return LogFirstTouch(actor_id, lead_id, touch) if touch in FIRST_TOUCH_KINDS else None

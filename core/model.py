@@ -137,6 +137,22 @@ class Lead:
     first_touch_due: datetime | None = None
     converted_at: datetime | None = None
     attributes: Attributes = field(default_factory=dict)
+    tier: str | None = None
+    """hot, warm or cold, from the lead score; None for leads that never went through intake."""
+    score_reasons: tuple[str, ...] = ()
+    """The score's breakdown in words (fit, intent, a demo request); no personal data."""
+    team_id: int | None = None
+    """The team whose channel announced the lead."""
+    routing_rule: str | None = None
+    routing_reason: str | None = None
+    """Why the owner got it, e.g. "Alice: owns acme.com"."""
+    accepted_at: datetime | None = None
+    sla_started_at: datetime | None = None
+    """When the response clock started (the lead's arrival); None when no clock runs."""
+    sla_fired: int = 0
+    """The highest clock level already fired: 0 none, 1 reminder, 2 breach, 3 escalation."""
+    sla_next_at: datetime | None = None
+    """When the clock's next level is due; None once touched, closed or every level fired."""
 
     @property
     def outcome(self) -> bool | None:

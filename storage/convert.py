@@ -113,12 +113,24 @@ def contact_to_row(contact: Contact) -> dict[str, Any]:
     return {**row_values(contact), "attributes": dict(contact.attributes)}
 
 
-def lead_from_row(row: LeadRow) -> Lead:
-    return _plain(Lead, row, status=LeadStatus(row.status), attributes=dict(row.attributes or {}))
+def lead_from_row(row: Any) -> Lead:
+    detail = row.score_detail or {}
+    return _plain(
+        Lead,
+        row,
+        status=LeadStatus(row.status),
+        attributes=dict(row.attributes or {}),
+        score_reasons=tuple(str(r) for r in detail.get("reasons", ())),
+    )
 
 
 def lead_to_row(lead: Lead) -> dict[str, Any]:
-    return {**row_values(lead), "status": lead.status.value, "attributes": dict(lead.attributes)}
+    return {
+        **row_values(lead, skip=("score_reasons",)),
+        "status": lead.status.value,
+        "attributes": dict(lead.attributes),
+        "score_detail": {"reasons": list(lead.score_reasons)} if lead.score_reasons else {},
+    }
 
 
 def deal_from_row(row: Any) -> Deal:
