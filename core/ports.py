@@ -8,7 +8,7 @@ Repositories never commit: the handler that opened the unit of work commits once
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -31,6 +31,7 @@ from core.model import (
 )
 from core.norms import StageNorms
 from core.ranking import DealOutlook, LeadOutlook, OutlookColumns
+from core.routing_rules import RepLoad
 
 
 class Clock(Protocol):
@@ -100,6 +101,54 @@ class LeadRepository(Protocol):
     def list_open(self, *, owner_ids: Sequence[int] | None = None) -> list[Lead]: ...
     def list_closed(self) -> list[Lead]: ...
     def open_facts(self, *, owner_ids: Sequence[int] | None, at: datetime) -> list[LeadFacts]: ...
+    def facts_for(self, lead_ids: Sequence[int], *, at: datetime) -> list[LeadFacts]:
+        """Facts as of `at` for these leads only (scoring one new lead must not load them all)."""
+        ...
+
+    def find_open(self, *, email: str) -> Lead | None:
+        """The newest open lead with this normalised email."""
+        ...
+
+    def clocks_due(self, at: datetime, *, limit: int) -> list[Lead]:
+        """Leads whose response clock has a level due at `at` (`sla_next_at <= at`), oldest first."""
+        ...
+
+    def with_clocks(self, *, since: datetime, until: datetime) -> list[Lead]:
+        """Leads whose response clock started in [since, until): the SLA report's rows."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A lead given to a rep: by routing, a reassignment or an escalation, with the reason."""
+
+    lead_id: int
+    rep_id: int
+    tier: str
+    rule: str
+    reason: str
+    at: datetime
+    actor: str = "routing"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadWindow:
+    """Where a rep's day and week began (their local midnight and Monday), in UTC."""
+
+    day_start: datetime
+    week_start: datetime
+
+
+class AssignmentRepository(Protocol):
+    """The assignment history: capacity and fairness are counted from it, never kept in counters."""
+
+    def add(self, assignment: Assignment) -> None: ...
+    def for_lead(self, lead_id: int) -> list[Assignment]: ...
+    def loads(
+        self, windows: Mapping[int, LoadWindow], *, recent_since: datetime
+    ) -> dict[int, RepLoad]:
+        """Per rep in `windows`: assignments today, this week and since `recent_since`, by tier."""
+        ...
 
 
 class ActivityRepository(Protocol):
@@ -243,6 +292,12 @@ class IdempotencyKeys(Protocol):
         """True the first time a key is seen (and records it), False for every repeat."""
         ...
 
+    def set_result(self, key: str, result: str) -> None:
+        """Remember what the first delivery produced (e.g. `lead:42`) for the repeats' answer."""
+        ...
+
+    def result(self, key: str) -> str | None: ...
+
 
 class UnitOfWork(Protocol):
     reps: RepRepository
@@ -253,6 +308,7 @@ class UnitOfWork(Protocol):
     leads: LeadRepository
     activities: ActivityRepository
     signals: SignalRepository
+    assignments: AssignmentRepository
     actions: ActionRepository
     model_versions: ModelVersionRepository
     audit: AuditLog

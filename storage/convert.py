@@ -32,7 +32,6 @@ from storage.tables import (
     ActionRow,
     ActivityRow,
     ContactRow,
-    LeadRow,
     RepRow,
     SignalRow,
     StageChangeRow,

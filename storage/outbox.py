@@ -134,3 +134,12 @@ class SqlIdempotencyKeys:
 
     def claim(self, key: str, *, at: datetime) -> bool:
         return insert_unless_present(self.session, IDEMPOTENCY, {"key": key, "created_at": at})
+
+    def set_result(self, key: str, result: str) -> None:
+        statement = update(IDEMPOTENCY).where(IDEMPOTENCY.c.key == key).values(result=result)
+        self.session.connection().execute(statement)
+
+    def result(self, key: str) -> str | None:
+        query = select(IDEMPOTENCY.c.result).where(IDEMPOTENCY.c.key == key)
+        found = self.session.connection().execute(query).first()
+        return None if found is None else found[0]

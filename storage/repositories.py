@@ -183,8 +183,32 @@ class SqlLeadRepository(_RowRepository[Lead, LeadRow]):
     def list_closed(self) -> list[Lead]:
         return self._all(~col(LeadRow.status).in_(_OPEN_LEAD_STATUSES))
 
+    def find_open(self, *, email: str) -> Lead | None:
+        found = self._all(col(LeadRow.email) == email, col(LeadRow.status).in_(_OPEN_LEAD_STATUSES))
+        return found[-1] if found else None
+
+    def clocks_due(self, at: datetime, *, limit: int) -> list[Lead]:
+        query = (
+            select(self.table)
+            .where(self.table.c.sla_next_at <= at)
+            .order_by(self.table.c.sla_next_at, self.table.c.id)
+            .limit(limit)
+        )
+        return [convert.lead_from_row(row) for row in self._execute(query).all()]
+
+    def with_clocks(self, *, since: datetime, until: datetime) -> list[Lead]:
+        started = self.table.c.sla_started_at
+        return self._all(started >= since, started < until)
+
+    def facts_for(self, lead_ids: Sequence[int], *, at: datetime) -> list[LeadFacts]:
+        leads = self._all(col(LeadRow.id).in_(list(lead_ids)))
+        return self._facts(leads, at)
+
     def open_facts(self, *, owner_ids: Sequence[int] | None, at: datetime) -> list[LeadFacts]:
         leads = [lead for lead in self.list_open(owner_ids=owner_ids) if lead.created_at <= at]
+        return self._facts(leads, at)
+
+    def _facts(self, leads: list[Lead], at: datetime) -> list[LeadFacts]:
         ids = [lead.id for lead in leads if lead.id is not None]
         signals = _group(SqlSignalRepository(self.session).for_leads(ids), "lead_id")
         touches = _group(SqlActivityRepository(self.session).for_leads(ids), "lead_id")

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core import ports
+from storage.assignments import SqlAssignmentRepository
 from storage.deals import SqlDealRepository
 from storage.outbox import SqlIdempotencyKeys, SqlOutbox
 from storage.records import SqlActionRepository, SqlAuditLog, SqlModelVersionRepository
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
     leads: ports.LeadRepository
     activities: ports.ActivityRepository
     signals: ports.SignalRepository
+    assignments: ports.AssignmentRepository
     actions: ports.ActionRepository
     model_versions: ports.ModelVersionRepository
     audit: ports.AuditLog
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
         self.leads = SqlLeadRepository(self.session)
         self.activities = SqlActivityRepository(self.session)
         self.signals = SqlSignalRepository(self.session)
+        self.assignments = SqlAssignmentRepository(self.session)
         self.actions = SqlActionRepository(self.session)
         self.model_versions = SqlModelVersionRepository(self.session)
         self.audit = SqlAuditLog(self.session)

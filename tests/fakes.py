@@ -106,6 +106,21 @@ class FakeLeadRepository(_DictRepository[Lead]):
     def list_closed(self) -> list[Lead]:
         return [lead for lead in self.list() if lead.outcome is not None]
 
+    def find_open(self, *, email: str) -> Lead | None:
+        found = [lead for lead in self.list_open() if lead.email == email]
+        return found[-1] if found else None
+
+    def clocks_due(self, at: datetime, *, limit: int) -> list[Lead]:
+        due = [lead for lead in self.list() if lead.sla_next_at and lead.sla_next_at <= at]
+        return sorted(due, key=lambda lead: (lead.sla_next_at, lead.id))[:limit]
+
+    def with_clocks(self, *, since: datetime, until: datetime) -> list[Lead]:
+        return [
+            lead
+            for lead in self.list()
+            if lead.sla_started_at is not None and since <= lead.sla_started_at < until
+        ]
+
 
 class FakeDealRepository(_DictRepository[Deal]):
     def __init__(self, rows: dict[int, Deal], changes: list[StageChange]) -> None:
@@ -208,14 +223,21 @@ class FakeOutbox:
 
 
 class FakeIdempotencyKeys:
-    def __init__(self, keys: dict[str, datetime]) -> None:
+    def __init__(self, keys: dict[str, datetime], results: dict[str, str]) -> None:
         self.keys = keys
+        self.results = results
 
     def claim(self, key: str, *, at: datetime) -> bool:
         if key in self.keys:
             return False
         self.keys[key] = at
         return True
+
+    def set_result(self, key: str, result: str) -> None:
+        self.results[key] = result
+
+    def result(self, key: str) -> str | None:
+        return self.results.get(key)
 
 
 @dataclass
@@ -231,6 +253,7 @@ class FakeDatabase:
     stage_changes: list[StageChange] = field(default_factory=list)
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     idempotency_keys: dict[str, datetime] = field(default_factory=dict)
+    idempotency_results: dict[str, str] = field(default_factory=dict)
 
     def snapshot(self) -> FakeDatabase:
         """An independent copy; stored values are frozen, so copying the containers is enough."""
@@ -244,6 +267,7 @@ class FakeDatabase:
             stage_changes=list(self.stage_changes),
             outbox=dict(self.outbox),
             idempotency_keys=dict(self.idempotency_keys),
+            idempotency_results=dict(self.idempotency_results),
         )
 
 
@@ -284,4 +308,6 @@ class FakeUnitOfWork:
         self.leads = FakeLeadRepository(working.leads)
         self.activities = FakeActivityRepository(working.activities)
         self.outbox = FakeOutbox(working.outbox)
-        self.idempotency = FakeIdempotencyKeys(working.idempotency_keys)
+        self.idempotency = FakeIdempotencyKeys(
+            working.idempotency_keys, working.idempotency_results
+        )
