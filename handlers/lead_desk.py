@@ -1,0 +1,51 @@
+"""What the lead handlers need: the policies from the lead desk's configuration, and the ports.
+
+Intake, the buttons on a lead alert and the SLA sweep all score, route and time leads with the
+same `DeskPolicy`; `bot/` builds it from the configuration file (or the defaults) once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from core.facts import LeadFacts
+from core.lead_scoring import ScoringPolicy
+from core.ports import Clock, UnitOfWork
+from core.routing import RoutingPolicy
+from core.sla import SlaPolicy
+
+ALL_TIERS = frozenset({"hot", "warm", "cold"})
+
+
+@dataclass(frozen=True, slots=True)
+class DeskPolicy:
+    scoring: ScoringPolicy = field(default_factory=ScoringPolicy)
+    routing: RoutingPolicy = field(default_factory=RoutingPolicy)
+    sla: SlaPolicy = field(default_factory=SlaPolicy)
+    channel_tiers: frozenset[str] = ALL_TIERS
+    """Tiers announced in the team channel; the owner gets a DM for every tier."""
+    default_team: str | None = None
+    """The team (by name) whose channel hears about leads nobody could take; else the first team."""
+    clock_tiers: frozenset[str] = ALL_TIERS
+    """Tiers whose leads get a response clock."""
+
+    def __post_init__(self) -> None:
+        unknown = (self.channel_tiers | self.clock_tiers) - ALL_TIERS
+        if unknown:
+            raise ValueError(f"unknown tiers {sorted(unknown)}: use hot, warm and cold")
+
+
+def no_learned_fit(facts: LeadFacts) -> float | None:
+    """No learned lead model: fit comes from the configured rules."""
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DeskDeps:
+    uow_factory: Callable[[], UnitOfWork]
+    clock: Clock
+    policy: DeskPolicy = field(default_factory=DeskPolicy)
+    learned_fit: Callable[[LeadFacts], float | None] = no_learned_fit
+    """p(convert) from the learned lead model, or None while there is too little history."""
+    surface: str = "webhook"
