@@ -43,9 +43,11 @@ async def delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
         return
     app.state.delivery_worker = worker
     worker.start()
+    services.wake_delivery = worker.wake
     try:
         yield
     finally:
+        services.wake_delivery = _nothing
         await worker.stop()
 
 
@@ -66,3 +68,7 @@ async def socket_mode_lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await handler.close_async()
+
+
+def _nothing() -> None:
+    """No worker in this process: the rows wait for one."""

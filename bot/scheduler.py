@@ -1,4 +1,5 @@
-"""The scheduler is only a clock: once a minute it asks the database whose digest is due.
+"""The scheduler is only a clock: once a minute it asks the database whose digest is due, and
+every few seconds which response clocks have a level due (the SLA sweep).
 
 APScheduler 3.x keeps its jobs in process memory, so it decides nothing: each tick runs
 `enqueue_due_digests`, and the outbox's unique keys make every digest happen once however many
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from fastapi import FastAPI
 
 from bot.services import Services
@@ -24,10 +26,12 @@ from core.facts import DealFacts, LeadFacts
 from core.ports import Clock, Forecaster
 from core.ranking import DealOutlook, LeadOutlook
 from handlers.digest import DigestRun, enqueue_due_digests
+from handlers.sla_sweep import SweepRun, sweep_response_clocks
 
 log = logging.getLogger("dealbot.scheduler")
 
 TICK_JOB_ID = "digest-tick"
+SWEEP_JOB_ID = "sla-sweep"
 MISFIRE_GRACE_SECONDS = 50
 """A tick that starts this late (a busy loop, a suspended laptop) still runs; later ones merge."""
 
@@ -43,6 +47,14 @@ class DigestClock:
             self.tick,
             CronTrigger(second=0, timezone=UTC),
             id=TICK_JOB_ID,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=MISFIRE_GRACE_SECONDS,
+        )
+        self.scheduler.add_job(
+            self.sweep,
+            IntervalTrigger(seconds=services.settings.sla_sweep_seconds, timezone=UTC),
+            id=SWEEP_JOB_ID,
             max_instances=1,
             coalesce=True,
             misfire_grace_time=MISFIRE_GRACE_SECONDS,
@@ -74,6 +86,20 @@ class DigestClock:
             "digest pass: %s",
             run.describe(),
         )
+        return run
+
+    async def sweep(self) -> SweepRun | None:
+        """One SLA sweep on a worker thread; like a tick, a failure is logged and the clock goes on."""
+        try:
+            run = await asyncio.to_thread(
+                sweep_response_clocks, self.services.desk_deps("scheduler")
+            )
+        except Exception as error:  # the clock levels stay due; the next sweep fires them
+            log.error("SLA sweep failed: %s", failure_summary(error))
+            return None
+        if run.due:
+            log.info("SLA sweep: %s", run.describe())
+            self.services.wake_delivery()
         return run
 
 

@@ -11,9 +11,12 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from bot.forecast import ModelForecaster, load_forecaster
+from bot.lead_desk_config import load_desk_policy
+from bot.learning.model import LearnedModel
 from bot.settings import Settings
 from core.stages import Pipeline
 from handlers.deps import Deps
+from handlers.lead_desk import DeskDeps, DeskPolicy, LeadFit
 from storage.db import create_engine_for
 from storage.uow import UnitOfWorkFactory
 
@@ -59,6 +62,10 @@ class Services:
     uow_factory: UnitOfWorkFactory
     clock: SystemClock
     forecaster: CurrentForecaster = field(init=False)
+    desk_policy: DeskPolicy = field(default_factory=DeskPolicy)
+    """Scoring, routing, SLA and alert policies (the lead desk configuration file, or defaults)."""
+    wake_delivery: Callable[[], None] = field(default=lambda: None)
+    """Tells this process's delivery worker to look at the outbox now (set when it starts)."""
     closers: list[Callable[[], None]] = field(default_factory=list)
     """Things to stop with the app (worker pools); `stop()` runs them."""
 
@@ -75,7 +82,25 @@ class Services:
             page_size=self.settings.action_list_size,
             digest_size=self.settings.digest_size,
             surface=surface,
+            desk=self.desk_policy,
         )
+
+    def desk_deps(self, surface: str = "webhook") -> DeskDeps:
+        """What the lead handlers need: intake, the SLA sweep."""
+        return DeskDeps(
+            uow_factory=self.uow_factory,
+            clock=self.clock,
+            policy=self.desk_policy,
+            learned_fit=self.learned_lead_fit,
+            surface=surface,
+        )
+
+    def learned_lead_fit(self) -> LeadFit | None:
+        """The learned lead model's p(convert), or None while only base rates exist."""
+        model = self.forecaster().lead_model
+        if not isinstance(model, LearnedModel):
+            return None
+        return lambda facts: model.predict([facts])[0]
 
     def stop(self) -> None:
         """Stop what runs beside the app (worker pools); the engine stays usable."""
@@ -88,5 +113,9 @@ class Services:
 
 
 def build_services(settings: Settings) -> Services:
+    """The services of one process; a broken lead desk file stops here, before any engine."""
+    desk_policy = load_desk_policy(settings.lead_desk_config)
     engine = create_engine_for(settings.database_url)
-    return Services(settings, engine, UnitOfWorkFactory(engine), SystemClock())
+    return Services(
+        settings, engine, UnitOfWorkFactory(engine), SystemClock(), desk_policy=desk_policy
+    )

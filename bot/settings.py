@@ -6,6 +6,7 @@ repr, a log line or an error message.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import (
@@ -22,6 +23,7 @@ from core.stages import DEFAULT_OPEN_STAGES, LOST, WON, Pipeline
 
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "xxx", "todo"}
 DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
+ADMIN_TOKEN_MIN_LENGTH = 16
 
 
 ENV_NAMES = {
@@ -84,7 +86,19 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SLACK_API_URL", "DEALBOT_SLACK_API_URL"),
         description="Slack Web API base URL; tests point it at a local fake.",
     )
-    webhook_secret: SecretStr | None = None
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="Shared secret that signs lead and signal webhooks (HMAC-SHA256); unset refuses them.",
+    )
+    webhook_max_bytes: int = Field(
+        65_536, ge=1024, le=10_000_000, description="Largest webhook body accepted (413 above)."
+    )
+    sla_sweep_seconds: float = Field(
+        5.0,
+        ge=1,
+        le=60,
+        description="How often the scheduler looks for response clocks that have run out.",
+    )
     delivery_rate_per_second: float = Field(
         10.0,
         gt=0,
@@ -98,6 +112,15 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(
         6, ge=1, le=50, description="Failed sends (5xx, timeouts) before a message goes dead."
     )
+    lead_desk_config: Path | None = Field(
+        None,
+        description="TOML file with the lead desk's scoring, routing, SLA and alert settings; "
+        "unset: the built-in defaults (see lead-desk.example.toml).",
+    )
+    admin_token: SecretStr | None = Field(
+        None,
+        description="Bearer token for the reports API from other hosts; loopback needs none.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -109,6 +132,8 @@ class Settings(BaseSettings):
         "slack_signing_secret",
         "slack_app_token",
         "webhook_secret",
+        "admin_token",
+        "lead_desk_config",
         mode="before",
     )
     @classmethod
@@ -147,13 +172,23 @@ class Settings(BaseSettings):
                 "set the signing secret from your Slack app's Basic Information page"
             )
         if self.mode != "demo":
-            for name in ("slack_signing_secret", "webhook_secret"):
+            for name in ("slack_signing_secret", "webhook_secret", "admin_token"):
                 secret = getattr(self, name)
                 if secret is not None and secret.get_secret_value().strip().lower() in PLACEHOLDERS:
                     raise ValueError(
                         f"{ENV_NAMES.get(name, 'DEALBOT_' + name.upper())} holds a placeholder value; "
                         "set a real secret (placeholders are accepted only with DEALBOT_MODE=demo)"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _admin_token_is_long_enough(self) -> Settings:
+        token = self.admin_token.get_secret_value().strip() if self.admin_token else None
+        if self.mode != "demo" and token is not None and len(token) < ADMIN_TOKEN_MIN_LENGTH:
+            raise ValueError(
+                f"DEALBOT_ADMIN_TOKEN is shorter than {ADMIN_TOKEN_MIN_LENGTH} characters; "
+                "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
         return self
 
 

@@ -117,6 +117,22 @@ class LeadRepository(Protocol):
         """Leads whose response clock started in [since, until): the SLA report's rows."""
         ...
 
+    def advance_clock(
+        self,
+        lead_id: int,
+        *,
+        started_at: datetime,
+        from_fired: int,
+        to_fired: int,
+        next_at: datetime | None,
+    ) -> bool:
+        """Move an untouched lead's clock from one fired level to the next, compare-and-set.
+
+        False when the lead was touched, its clock restarted or another sweep got there first:
+        then the caller sends nothing, so each level fires once even with sweeps racing.
+        """
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Assignment:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.messages import Choice, Form, Message
 from core.ports import Clock, Forecaster, UnitOfWork
 from core.stages import Pipeline
+from handlers.lead_desk import DeskPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,8 @@ class Deps:
     digest_size: int = 7
     surface: str = "chat"
     """Where commands come from (slack, teams, emulator), stored on what they record."""
+    desk: DeskPolicy = field(default_factory=DeskPolicy)
+    """Scoring, routing and SLA policies, for the buttons on lead alerts."""
 
 
 @dataclass(frozen=True, slots=True)

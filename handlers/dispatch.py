@@ -6,13 +6,16 @@ from collections.abc import Callable
 from typing import Any
 
 from core.commands import (
+    AcceptLead,
     AdvanceStage,
     Command,
     FindDeals,
     LogActivity,
+    LogFirstTouch,
     LogLine,
     MarkDone,
     OpenLogForm,
+    ReassignLead,
     ShowActions,
     Snooze,
     UndoLog,
@@ -20,6 +23,7 @@ from core.commands import (
 from handlers.buttons import advance_stage, mark_done, snooze
 from handlers.deals import show_actions
 from handlers.deps import Deps, Reply
+from handlers.lead_buttons import accept_lead, log_first_touch, reassign_lead
 from handlers.log import log_activity, log_line, undo_log
 from handlers.log_form import find_deals, open_log_form
 
@@ -33,6 +37,9 @@ HANDLERS: dict[type[Any], Callable[[Any, Deps], Reply]] = {
     Snooze: snooze,
     AdvanceStage: advance_stage,
     UndoLog: undo_log,
+    AcceptLead: accept_lead,
+    ReassignLead: reassign_lead,
+    LogFirstTouch: log_first_touch,
 }
 
 

@@ -36,7 +36,11 @@ class DeskPolicy:
             raise ValueError(f"unknown tiers {sorted(unknown)}: use hot, warm and cold")
 
 
-def no_learned_fit(facts: LeadFacts) -> float | None:
+LeadFit = Callable[[LeadFacts], float]
+"""p(convert) of one lead from the learned lead model."""
+
+
+def no_learned_fit() -> LeadFit | None:
     """No learned lead model: fit comes from the configured rules."""
     return None
 
@@ -46,6 +50,6 @@ class DeskDeps:
     uow_factory: Callable[[], UnitOfWork]
     clock: Clock
     policy: DeskPolicy = field(default_factory=DeskPolicy)
-    learned_fit: Callable[[LeadFacts], float | None] = no_learned_fit
-    """p(convert) from the learned lead model, or None while there is too little history."""
+    learned_fit: Callable[[], LeadFit | None] = no_learned_fit
+    """The learned lead model's p(convert), or None while there is too little history for one."""
     surface: str = "webhook"

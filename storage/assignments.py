@@ -49,12 +49,16 @@ class SqlAssignmentRepository:
     ) -> dict[int, RepLoad]:
         if not windows:
             return {}
-        bounds = values(
-            column("rep_id", Integer),
-            column("day_start", UTCDateTime()),
-            column("week_start", UTCDateTime()),
-            name="bounds",
-        ).data([(rep_id, w.day_start, w.week_start) for rep_id, w in windows.items()])
+        bounds = (
+            values(
+                column("rep_id", Integer),
+                column("day_start", UTCDateTime()),
+                column("week_start", UTCDateTime()),
+                name="bounds",
+            )
+            .data([(rep_id, w.day_start, w.week_start) for rep_id, w in windows.items()])
+            .cte("bounds")
+        )
         since = min([recent_since, *(w.week_start for w in windows.values())])
         at = ASSIGNMENT.c.at
         query = (

@@ -200,6 +200,28 @@ class SqlLeadRepository(_RowRepository[Lead, LeadRow]):
         started = self.table.c.sla_started_at
         return self._all(started >= since, started < until)
 
+    def advance_clock(
+        self,
+        lead_id: int,
+        *,
+        started_at: datetime,
+        from_fired: int,
+        to_fired: int,
+        next_at: datetime | None,
+    ) -> bool:
+        c = self.table.c
+        statement = (
+            update(self.table)
+            .where(
+                c.id == lead_id,
+                c.sla_fired == from_fired,
+                c.sla_started_at == started_at,
+                c.first_touch_at.is_(None),
+            )
+            .values(sla_fired=to_fired, sla_next_at=next_at)
+        )
+        return bool(self.session.connection().execute(statement).rowcount == 1)
+
     def facts_for(self, lead_ids: Sequence[int], *, at: datetime) -> list[LeadFacts]:
         leads = self._all(col(LeadRow.id).in_(list(lead_ids)))
         return self._facts(leads, at)

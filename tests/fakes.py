@@ -114,6 +114,23 @@ class FakeLeadRepository(_DictRepository[Lead]):
         due = [lead for lead in self.list() if lead.sla_next_at and lead.sla_next_at <= at]
         return sorted(due, key=lambda lead: (lead.sla_next_at, lead.id))[:limit]
 
+    def advance_clock(
+        self,
+        lead_id: int,
+        *,
+        started_at: datetime,
+        from_fired: int,
+        to_fired: int,
+        next_at: datetime | None,
+    ) -> bool:
+        lead = self.rows.get(lead_id)
+        if lead is None or lead.first_touch_at is not None or lead.sla_fired != from_fired:
+            return False
+        if lead.sla_started_at != started_at:
+            return False
+        self.rows[lead_id] = replace(lead, sla_fired=to_fired, sla_next_at=next_at)
+        return True
+
     def with_clocks(self, *, since: datetime, until: datetime) -> list[Lead]:
         return [
             lead

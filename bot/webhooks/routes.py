@@ -1,0 +1,205 @@
+"""`POST /webhooks/leads` and `POST /webhooks/signals`: signed, size-capped, once-only.
+
+Order matters: the size cap first (413, before reading more than the cap), then the signature
+over the raw bytes (401), then the body (422 naming the field), then the handler, which stores
+the lead before the 202 goes out. A database hiccup is a 503 with Retry-After: the sender
+retries, and the idempotency key makes the retry safe. Nothing here answers 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.services import Services
+from bot.webhooks.schemas import LeadIn, SignalBatchIn, SignalIn
+from bot.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, BadSignature, verify
+from handlers.intake import receive_lead
+from handlers.signals import receive_signals
+
+log = logging.getLogger("dealbot.webhooks")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_KEY = 200
+M = TypeVar("M", bound=BaseModel)
+
+SIGNING = f"""Signed with HMAC-SHA256 and the shared secret `DEALBOT_WEBHOOK_SECRET`:
+`{SIGNATURE_HEADER}: v1=<hex of HMAC-SHA256(secret, "v1:" + timestamp + ":" + raw body)>` and
+`{TIMESTAMP_HEADER}: <Unix seconds>`, within 5 minutes of the server's clock. An
+`{IDEMPOTENCY_HEADER}` header (or `event_id` in the body) makes a repeated delivery a no-op."""
+
+HEADERS = [
+    {"name": SIGNATURE_HEADER, "in": "header", "required": True, "schema": {"type": "string"}},
+    {"name": TIMESTAMP_HEADER, "in": "header", "required": True, "schema": {"type": "string"}},
+    {"name": IDEMPOTENCY_HEADER, "in": "header", "required": False, "schema": {"type": "string"}},
+]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, wrong or stale signature"},
+    413: {"description": "Body over the size limit"},
+    422: {"description": "A field is missing or invalid; the error names it"},
+    503: {"description": "Not configured, or storage briefly unavailable: retry"},
+}
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.message, self.extra = status, message, extra
+
+    def response(self) -> JSONResponse:
+        headers = {"Retry-After": "1"} if self.status == 503 else None
+        body = {"error": self.message, **self.extra}
+        return JSONResponse(body, status_code=self.status, headers=headers)
+
+
+def webhook_router(services: Services) -> APIRouter:
+    router = APIRouter(tags=["webhooks"])
+
+    @router.post(
+        "/webhooks/leads",
+        status_code=202,
+        summary="A form submission becomes a scored, routed, announced lead",
+        description=SIGNING,
+        responses=ERRORS,
+        openapi_extra=_body_doc(LeadIn),
+    )
+    async def leads(request: Request) -> JSONResponse:
+        return await _guarded(request, services, _lead)
+
+    @router.post(
+        "/webhooks/signals",
+        status_code=202,
+        summary='Behaviour events (one, or {"events": [...]}) join a lead\'s timeline',
+        description=SIGNING,
+        responses=ERRORS,
+        openapi_extra=_body_doc(SignalIn),
+    )
+    async def signals(request: Request) -> JSONResponse:
+        return await _guarded(request, services, _signals)
+
+    return router
+
+
+Work = Callable[[Request, Services, bytes, str], Any]
+
+
+async def _guarded(request: Request, services: Services, work: Work) -> JSONResponse:
+    try:
+        body = await _read_capped(request, services.settings.webhook_max_bytes)
+        signature = _verified(request, services, body)
+        key = _delivery_key(request, body, signature)
+        response: JSONResponse = await work(request, services, body, key)
+        services.wake_delivery()
+        return response
+    except Refused as refused:
+        return refused.response()
+    except SQLAlchemyError:
+        log.exception("webhook %s: storage error", request.url.path)
+        return Refused(503, "storage is briefly unavailable; retry the same delivery").response()
+
+
+async def _lead(request: Request, services: Services, body: bytes, key: str) -> JSONResponse:
+    submission = _parsed(LeadIn, body).submission()
+    result = await run_in_threadpool(
+        receive_lead, submission, services.desk_deps(), delivery_key=key
+    )
+    return JSONResponse(result.to_dict(), status_code=200 if result.duplicate else 202)
+
+
+async def _signals(request: Request, services: Services, body: bytes, key: str) -> JSONResponse:
+    data = _json(body)
+    if isinstance(data, dict) and "events" in data:
+        events = [e.event() for e in _validated(SignalBatchIn, data).events]
+    else:
+        events = [_validated(SignalIn, data).event()]
+    result = await run_in_threadpool(
+        receive_signals, events, services.desk_deps(), delivery_key=key
+    )
+    return JSONResponse(result.to_dict(), status_code=202)
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Refused(413, f"body over {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Refused(413, f"body over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _verified(request: Request, services: Services, body: bytes) -> str:
+    secret = services.settings.webhook_secret
+    if secret is None:
+        raise Refused(503, "webhooks are not configured: set DEALBOT_WEBHOOK_SECRET")
+    signature = request.headers.get(SIGNATURE_HEADER)
+    try:
+        verify(
+            secret.get_secret_value(),
+            timestamp=request.headers.get(TIMESTAMP_HEADER),
+            signature=signature,
+            body=body,
+            now=time.time(),
+        )
+    except BadSignature as bad:
+        raise Refused(401, str(bad)) from None
+    return signature or ""
+
+
+def _delivery_key(request: Request, body: bytes, signature: str) -> str:
+    """The sender's idempotency key, else its event id, else the signature (unique per delivery)."""
+    given = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if not given:
+        data = _json(body)
+        event_id = data.get("event_id") if isinstance(data, dict) else None
+        given = event_id.strip() if isinstance(event_id, str) else ""
+    if len(given) > MAX_KEY:
+        raise Refused(422, f"{IDEMPOTENCY_HEADER} is over {MAX_KEY} characters", field="event_id")
+    return f"key:{given}" if given else f"sig:{signature}"
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise Refused(422, "the body is not valid JSON", field="body") from None
+
+
+def _parsed(model: type[M], body: bytes) -> M:
+    return _validated(model, _json(body))
+
+
+def _validated(model: type[M], data: Any) -> M:
+    if not isinstance(data, dict):
+        raise Refused(422, "the body must be a JSON object", field="body")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "body", "problem": e["msg"]}
+            for e in error.errors()[:10]
+        ]
+        raise Refused(422, f"{where}: {first['msg']}", field=where, problems=problems) from None
+
+
+def _body_doc(model: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "parameters": HEADERS,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        },
+    }

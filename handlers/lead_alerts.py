@@ -1,0 +1,200 @@
+"""Announcing a lead, and keeping its one channel alert up to date, through the outbox.
+
+Keys make each message once-only: `lead:{id}:channel` for the channel alert, `lead:{id}:dm:{rep}`
+for each owner's DM, and `lead:{id}:channel:edit` for the newest revision of the alert (an edit,
+never a second post). A DM outside the owner's working hours waits for their morning; the channel
+hears at once. Nobody gets a DM about what they did themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.lead_messages import LeadCard, lead_alert
+from core.messages import Message, message_to_dict
+from core.model import Lead, Rep, Team
+from core.ports import UnitOfWork
+from core.routing import eligible_reps
+from core.schedule import digest_due_date
+from core.sla import add_working_time, describe_duration, start_clock
+from handlers.lead_desk import DeskPolicy
+from handlers.load_windows import rep_loads
+from handlers.targets import channel_target, dm_target
+
+ALERT_KIND = "lead_alert"
+
+
+def channel_key(lead_id: int) -> str:
+    return f"lead:{lead_id}:channel"
+
+
+def dm_key(lead_id: int, rep_id: int) -> str:
+    return f"lead:{lead_id}:dm:{rep_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """The reps and teams one handler call works with, read once."""
+
+    reps: dict[int, Rep]
+    teams: dict[int, Team]
+
+    @classmethod
+    def read(cls, uow: UnitOfWork) -> Desk:
+        reps = {r.id: r for r in uow.reps.list(active_only=False) if r.id is not None}
+        teams = {t.id: t for t in uow.teams.list() if t.id is not None}
+        return cls(reps, teams)
+
+    def rep(self, rep_id: int | None) -> Rep | None:
+        return self.reps.get(rep_id) if rep_id is not None else None
+
+    def name(self, rep_id: int | None) -> str | None:
+        rep = self.rep(rep_id)
+        return rep.name if rep else None
+
+    def team_for(self, lead: Lead, policy: DeskPolicy) -> Team | None:
+        """The lead's team, else the configured default team, else the first team with a channel."""
+        if lead.team_id in self.teams:
+            return self.teams[lead.team_id]
+        named = [t for t in self.teams.values() if t.name == policy.default_team]
+        with_channel = [t for t in self.teams.values() if t.alert_channel]
+        return (named or with_channel or [None])[0]
+
+
+def first_name(rep: Rep) -> str:
+    """How alerts call a rep: the first word of their name."""
+    return rep.name.split()[0] if rep.name.strip() else rep.email
+
+
+def lead_card(
+    uow: UnitOfWork, lead: Lead, desk: Desk, policy: DeskPolicy, at: datetime
+) -> LeadCard:
+    """The alert's content as things stand: owner, deadline, reassign choices, what happened."""
+    owner = desk.rep(lead.owner_id)
+    due_at = None
+    if lead.sla_started_at is not None and lead.tier in policy.sla.targets:
+        due_at = start_clock(lead.sla_started_at, lead.tier, policy.sla, owner).breach_at
+    return LeadCard(
+        lead=lead,
+        owner_name=owner.name if owner else None,
+        queue=policy.routing.queue,
+        due_at=due_at,
+        choices=_choices(uow, lead, desk, policy, at),
+        events=_events(uow, lead, desk),
+    )
+
+
+def _choices(
+    uow: UnitOfWork, lead: Lead, desk: Desk, policy: DeskPolicy, at: datetime
+) -> tuple[tuple[int, str], ...]:
+    if lead.first_touch_at is not None or lead.id is None:
+        return ()
+    active = [r for r in desk.reps.values() if r.active]
+    exclude = frozenset({lead.owner_id}) if lead.owner_id is not None else frozenset()
+    account = uow.accounts.get(lead.account_id) if lead.account_id is not None else None
+    reps = eligible_reps(
+        lead,
+        tier=lead.tier or "cold",
+        account=account,
+        reps=active,
+        loads=rep_loads(uow, active, policy.routing, at),
+        policy=policy.routing,
+        at=at,
+        exclude=exclude,
+    )
+    return tuple((r.id, r.name) for r in reps if r.id is not None)
+
+
+def _events(uow: UnitOfWork, lead: Lead, desk: Desk) -> tuple[str, ...]:
+    if lead.id is None:
+        return ()
+    events = []
+    for moved in uow.assignments.for_lead(lead.id)[1:]:
+        events.append(f"↪ {moved.at:%H:%M} UTC: {moved.reason}")
+    if lead.accepted_at is not None:
+        events.append(f"👍 {lead.accepted_at:%H:%M} UTC: accepted by {desk.name(lead.owner_id)}")
+    if lead.sla_fired >= 2 and lead.first_touch_at is None:
+        events.append("⏰ Response time breached")
+    if lead.sla_fired >= 3 and lead.first_touch_at is None:
+        events.append("🚨 Escalated to the manager")
+    if lead.first_touch_at is not None:
+        took = lead.first_touch_at - (lead.sla_started_at or lead.created_at)
+        events.append(f"✅ First touch after {describe_duration(took)}")
+    return tuple(events)
+
+
+def announce(
+    uow: UnitOfWork,
+    lead: Lead,
+    card: LeadCard,
+    *,
+    team: Team | None,
+    owner: Rep | None,
+    policy: DeskPolicy,
+    at: datetime,
+    actor_id: int | None = None,
+) -> None:
+    """The channel alert (once per lead) and the owner's DM (once per owner)."""
+    assert lead.id is not None
+    to = channel_target(team)
+    if to is not None and lead.tier in policy.channel_tiers:
+        _enqueue(uow, channel_key(lead.id), to.platform, to.target, lead_alert(card), lead, at)
+    if owner is not None and owner.id is not None and owner.id != actor_id:
+        dm = dm_target(owner)
+        message = lead_alert(card, for_owner=True)
+        quiet_until = next_working_moment(owner, at)
+        _enqueue(
+            uow, dm_key(lead.id, owner.id), dm.platform, dm.target, message, lead, at, quiet_until
+        )
+
+
+def refresh(
+    uow: UnitOfWork, lead: Lead, card: LeadCard, *, team: Team | None, at: datetime
+) -> None:
+    """Edit the channel alert in place, if one went out; nothing when the lead was never announced."""
+    assert lead.id is not None
+    to = channel_target(team)
+    original = channel_key(lead.id)
+    if to is None or not uow.outbox.exists(original):
+        return
+    uow.outbox.revise(
+        key=f"{original}:edit",
+        edit_of=original,
+        platform=to.platform,
+        target=to.target,
+        payload=_payload(lead_alert(card), lead),
+        at=at,
+    )
+
+
+def next_working_moment(rep: Rep, at: datetime) -> datetime:
+    """`at` when the rep is at work, else the start of their next working time (quiet hours)."""
+    if digest_due_date(rep, at) is not None:
+        return at
+    step = timedelta(seconds=1)
+    return add_working_time(at, step, rep) - step
+
+
+def _enqueue(
+    uow: UnitOfWork,
+    key: str,
+    platform: str,
+    target: str,
+    message: Message,
+    lead: Lead,
+    at: datetime,
+    not_before: datetime | None = None,
+) -> None:
+    uow.outbox.enqueue(
+        key=key,
+        platform=platform,
+        target=target,
+        payload=_payload(message, lead),
+        at=at,
+        not_before=not_before,
+    )
+
+
+def _payload(message: Message, lead: Lead) -> dict[str, object]:
+    return {"kind": ALERT_KIND, "lead_id": lead.id, "message": message_to_dict(message)}
