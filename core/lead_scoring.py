@@ -369,6 +369,8 @@ def score_lead(
     intent = _saturate(weighed.raw, policy)
     score = max(0, min(100, round(fit + intent)))
     demo = asked_for_demo(lead, signals, policy)
+    if demo:  # a hot lead must not read as "score 12": the ask itself is worth the hot threshold
+        score = max(score, math.ceil(policy.hot_at))
     reasons = (fit_reason, _intent_reason(weighed, intent, policy))
     return LeadScore(
         score=score,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from core.identity import company_domain
-from core.model import Account, Lead, Rep
+from core.model import Account, Lead, Rep, Role
 from core.routing_rules import (
     QUEUE_RULE,
     Capacity,
@@ -273,9 +273,18 @@ def _owner_unavailable(owner: Rep, context: _Context, *, out_of_office_counts: b
 
 
 def _pool(rule: RoutingRule, context: _Context) -> tuple[list[Rep], int]:
-    """The rule's reps and how many of its listed emails match nobody on the team."""
+    """The rule's reps and how many of its listed emails match nobody on the team.
+
+    Without a list, the pool is the sellers (role rep): managers and admins take leads only
+    when a rule names them, as the account owner or as the fallback.
+    """
     if not rule.reps:
-        return [rep for rep in context.reps if rep.active and rep_fits(rep, context.profile)], 0
+        pool = [
+            rep
+            for rep in context.reps
+            if rep.active and rep.role is Role.REP and rep_fits(rep, context.profile)
+        ]
+        return pool, 0
     listed = list(dict.fromkeys(email.strip().casefold() for email in rule.reps))
     found = [rep for email in listed if (rep := context.rep_by_email(email)) is not None]
     return list({rep.id: rep for rep in found}.values()), len(listed) - len(found)

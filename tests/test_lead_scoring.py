@@ -138,7 +138,8 @@ def test_a_signal_weight_multiplies_the_policy_weight(multiplier: float, expecte
 )
 def test_an_explicit_demo_request_is_always_hot(the_lead: Lead, signals: list[Signal]) -> None:
     result = score_lead(the_lead, signals, POLICY, at=AT)
-    assert result.score < POLICY.warm_at  # hot because of the request, not the numbers
+    assert result.fit + result.intent < POLICY.warm_at  # hot because of the request...
+    assert result.score == POLICY.hot_at  # ...which lifts the score to the hot threshold
     assert result.tier is Tier.HOT
     assert result.demo_requested
     assert result.reasons[0] == "Asked for a demo"
