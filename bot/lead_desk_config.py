@@ -8,18 +8,14 @@ fallback`. List positions count from 0, as in TOML tools and JSON paths.
 
 from __future__ import annotations
 
-import json
-import re
 import tomllib
-import types
-import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
 
+from bot.config_problems import describe_errors, toml_key
 from bot.lead_desk_schema import (
     AlertsTable,
     DeskFile,
@@ -44,8 +40,6 @@ from core.sla import SlaPolicy
 from handlers.lead_desk import DeskPolicy
 
 T = TypeVar("T")
-MAX_PROBLEMS = 5
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class LeadDeskConfigError(SettingsError):
@@ -82,7 +76,7 @@ def desk_policy_from(raw: dict[str, Any]) -> DeskPolicy:
     try:
         desk = DeskFile.model_validate(raw)
     except ValidationError as error:
-        raise _Problem("", _describe(error.errors())) from None
+        raise _Problem("", describe_errors(error.errors(), DeskFile)) from None
     return _checked(
         "alerts",
         DeskPolicy,
@@ -173,7 +167,7 @@ def _rule(table: RuleTable, path: str) -> RoutingRule:
     listed = {email.strip().casefold() for email in table.reps}
     for email in table.weights:
         if listed and email.strip().casefold() not in listed:
-            raise _Problem(f"{path}.weights.{_key(email)}", "is not one of this rule's reps")
+            raise _Problem(f"{path}.weights.{toml_key(email)}", "is not one of this rule's reps")
     low, high = table.min_employees, table.max_employees
     if low is not None and high is not None and low > high:
         raise _Problem(f"{path}.min_employees", f"{low} is above max_employees ({high})")
@@ -226,97 +220,3 @@ def _checked(path: str, build: Callable[..., T], **values: Any) -> T:
         return build(**values)
     except ValueError as error:
         raise _Problem(path, str(error).rstrip(".")) from None
-
-
-def _describe(errors: Sequence[ErrorDetails]) -> str:
-    lines = [f"{_path(error['loc'])}: {_message(error)}" for error in errors[:MAX_PROBLEMS]]
-    if len(errors) > MAX_PROBLEMS:
-        lines.append(f"and {len(errors) - MAX_PROBLEMS} more")
-    return "; ".join(lines)
-
-
-def _path(loc: Sequence[int | str]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif part != "[key]":
-            path += ("." if path else "") + _key(part)
-    return path or "(top level)"
-
-
-def _key(name: str) -> str:
-    return name if _BARE_KEY.fullmatch(name) else json.dumps(name)
-
-
-_TYPE_WORDS = {
-    "int_type": "a whole number",
-    "int_from_float": "a whole number",
-    "float_type": "a number",
-    "finite_number": "a finite number",
-    "bool_type": "true or false",
-    "string_type": "text in quotes",
-    "list_type": 'a list like ["a", "b"]',
-    "dict_type": "a table",
-    "model_type": "a table",
-}
-
-
-def _message(error: ErrorDetails) -> str:
-    kind, context = error["type"], error.get("ctx") or {}
-    if kind == "extra_forbidden":
-        allowed = _keys_at(error["loc"][:-1])
-        return "unknown key" + (f"; use {', '.join(allowed)}" if allowed else "")
-    if kind == "missing":
-        return "is required"
-    if kind == "literal_error":
-        expected = str(context.get("expected", "")).replace("'", "").replace(" or ", ", ")
-        return f"must be one of {expected}, not {_shown(error['input'])}"
-    if kind in _TYPE_WORDS:
-        return f"must be {_TYPE_WORDS[kind]}, not {_shown(error['input'])}"
-    bounds = {
-        "greater_than": "above {gt}",
-        "greater_than_equal": "{ge} or more",
-        "less_than": "below {lt}",
-        "less_than_equal": "{le} or less",
-    }
-    if kind in bounds:
-        limits = {name: f"{value:g}" for name, value in context.items()}
-        return f"must be {bounds[kind].format(**limits)}, not {_shown(error['input'])}"
-    if kind == "string_too_short":
-        return "must not be empty"
-    return str(error["msg"]).removeprefix("Value error, ")
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, dict):
-        return "a table"
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _keys_at(loc: Sequence[int | str]) -> list[str]:
-    """The keys the table at `loc` allows, for 'unknown key; use ...'."""
-    kind: Any = DeskFile
-    for part in loc:
-        kind = _unwrapped(kind)
-        if isinstance(part, int):
-            continue
-        fields = getattr(kind, "model_fields", {})
-        if part not in fields:
-            return []
-        kind = fields[part].annotation
-    kind = _unwrapped(kind)
-    return list(getattr(kind, "model_fields", {}))
-
-
-def _unwrapped(kind: Any) -> Any:
-    """The table type inside `X | None` and `list[X]`."""
-    while True:
-        origin = typing.get_origin(kind)
-        if origin in (typing.Union, types.UnionType):
-            kind = next(arg for arg in typing.get_args(kind) if arg is not type(None))
-        elif origin is list:
-            kind = typing.get_args(kind)[0]
-        else:
-            return kind
