@@ -117,6 +117,7 @@ def _sweep_one(
     waited = describe_duration(elapsed(clock, at, deps.policy.sla, owner))
     for level in levels:
         _fire(uow, deps, desk, lead, owner, clock, level, waited, at, run)
+    lead = uow.leads.get(lead.id) or lead  # an escalation may have given it to someone else
     team = desk.team_for(lead, deps.policy)
     refresh(uow, lead, lead_card(uow, lead, desk, deps.policy, at), team=team, at=at)
 
