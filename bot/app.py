@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from bot.lifespan import app_lifespan
+from bot.reports_api import reports_router
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.slack.app import build_slack_app, mount_slack
@@ -38,6 +39,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     if app.state.slack is not None:
         mount_slack(app, app.state.slack)
     app.include_router(webhook_router(app.state.services))
+    app.include_router(reports_router())
 
     @app.get("/healthz", tags=["operations"])
     def healthz(services: ServicesDep) -> JSONResponse:
