@@ -16,11 +16,14 @@ from bot.learning.model import LearnedModel
 from bot.settings import Settings
 from core.stages import Pipeline
 from handlers.deps import Deps
+from handlers.directory import CachedDirectory
 from handlers.lead_desk import DeskDeps, DeskPolicy, LeadFit
 from storage.db import create_engine_for
 from storage.uow import UnitOfWorkFactory
 
 MODEL_CHECK_SECONDS = 60.0
+DIRECTORY_SECONDS = 5.0
+"""How old the copy of the rep directory used to route leads may be."""
 
 
 class SystemClock:
@@ -69,8 +72,11 @@ class Services:
     closers: list[Callable[[], None]] = field(default_factory=list)
     """Things to stop with the app (worker pools); `stop()` runs them."""
 
+    directory: CachedDirectory = field(init=False)
+
     def __post_init__(self) -> None:
         self.forecaster = CurrentForecaster(self.uow_factory, self.settings.pipeline)
+        self.directory = CachedDirectory(DIRECTORY_SECONDS, time.monotonic)
 
     def deps(self, surface: str) -> Deps:
         """What the chat handlers need, for commands arriving from `surface`."""
@@ -93,6 +99,7 @@ class Services:
             policy=self.desk_policy,
             learned_fit=self.learned_lead_fit,
             surface=surface,
+            directory=self.directory,
         )
 
     def learned_lead_fit(self) -> LeadFit | None:

@@ -18,9 +18,9 @@ from core.model import Account, Activity, ActivityKind, Lead, LeadStatus, Rep
 from core.ports import Assignment, UnitOfWork
 from core.routing import Routing, route_lead
 from core.sla import start_clock
-from handlers.lead_alerts import Desk, announce, first_name, lead_card, refresh
+from handlers.directory import Desk
+from handlers.lead_alerts import announce, first_name, lead_card, refresh
 from handlers.lead_desk import DeskDeps
-from handlers.load_windows import rep_loads
 
 KEY_PREFIX = "intake:lead:"
 
@@ -57,8 +57,8 @@ def receive_lead(submission: LeadSubmission, deps: DeskDeps, *, delivery_key: st
         if submission.message.strip():
             _record_words(uow, lead.id, submission, at, deps.surface)
         account = uow.accounts.get(lead.account_id) if lead.account_id is not None else None
-        score = score_of(uow, deps, lead, account, at)
-        desk = Desk.read(uow)
+        score = score_of(uow, deps, lead, account, at, fresh=created)
+        desk = deps.directory(uow)
         if created or lead.tier is None:  # new, or known but never through intake (imported)
             lead = _place(uow, deps, desk, lead, account, score, at)
         else:
@@ -137,16 +137,25 @@ def _record_words(
 
 
 def score_of(
-    uow: UnitOfWork, deps: DeskDeps, lead: Lead, account: Account | None, at: datetime
+    uow: UnitOfWork,
+    deps: DeskDeps,
+    lead: Lead,
+    account: Account | None,
+    at: datetime,
+    *,
+    fresh: bool = False,
 ) -> LeadScore:
-    """The lead's score now: the learned fit when there is a learned lead model, else the rules."""
+    """The lead's score now: the learned fit when there is a learned lead model, else the rules.
+
+    `fresh`: the lead was created in this transaction, so it has no signals yet.
+    """
     assert lead.id is not None
     learned = None
     model = deps.learned_fit()
     if model is not None:
         facts = uow.leads.facts_for([lead.id], at=at)
         learned = model(facts[0]) if facts else None
-    signals = uow.signals.for_leads([lead.id])
+    signals = [] if fresh else uow.signals.for_leads([lead.id])
     return score_lead(
         lead, signals, deps.policy.scoring, at=at, account=account, learned_fit=learned
     )
@@ -179,7 +188,7 @@ def _place(
     if owner is not None and owner.id is not None and lead.id is not None:
         uow.assignments.add(Assignment(lead.id, owner.id, tier, routing.rule, routing.reason, at))
     card = lead_card(uow, lead, desk, policy, at)
-    team = desk.team_for(lead, policy)
+    team = desk.team_for(lead, policy.default_team)
     announce(uow, lead, card, team=team, owner=owner, policy=policy, at=at)
     return lead
 
@@ -198,14 +207,12 @@ def _route(
     if current is not None and current.active:
         reason = f"{first_name(current)}: already owns this lead"
         return Routing(current.id, "current owner", reason, ())
-    active = [r for r in desk.reps.values() if r.active]
-    loads = rep_loads(uow, active, deps.policy.routing, at)
     return route_lead(
         lead,
         tier=tier,
         account=account,
-        reps=active,
-        loads=loads,
+        reps=desk.active,
+        loads=desk.loads(uow, deps.policy.routing, at),
         policy=deps.policy.routing,
         at=at,
     )
@@ -253,5 +260,5 @@ def rescore(
     lead = uow.leads.update(lead)
     if before is not None:
         card = lead_card(uow, lead, desk, deps.policy, at)
-        refresh(uow, lead, card, team=desk.team_for(lead, deps.policy), at=at)
+        refresh(uow, lead, card, team=desk.team_for(lead, deps.policy.default_team), at=at)
     return lead

@@ -8,7 +8,6 @@ hears at once. Nobody gets a DM about what they did themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.lead_messages import LeadCard, lead_alert
@@ -18,8 +17,8 @@ from core.ports import UnitOfWork
 from core.routing import eligible_reps
 from core.schedule import digest_due_date
 from core.sla import add_working_time, describe_duration, start_clock
+from handlers.directory import Desk
 from handlers.lead_desk import DeskPolicy
-from handlers.load_windows import rep_loads
 from handlers.targets import channel_target, dm_target
 
 ALERT_KIND = "lead_alert"
@@ -31,35 +30,6 @@ def channel_key(lead_id: int) -> str:
 
 def dm_key(lead_id: int, rep_id: int) -> str:
     return f"lead:{lead_id}:dm:{rep_id}"
-
-
-@dataclass(frozen=True, slots=True)
-class Desk:
-    """The reps and teams one handler call works with, read once."""
-
-    reps: dict[int, Rep]
-    teams: dict[int, Team]
-
-    @classmethod
-    def read(cls, uow: UnitOfWork) -> Desk:
-        reps = {r.id: r for r in uow.reps.list(active_only=False) if r.id is not None}
-        teams = {t.id: t for t in uow.teams.list() if t.id is not None}
-        return cls(reps, teams)
-
-    def rep(self, rep_id: int | None) -> Rep | None:
-        return self.reps.get(rep_id) if rep_id is not None else None
-
-    def name(self, rep_id: int | None) -> str | None:
-        rep = self.rep(rep_id)
-        return rep.name if rep else None
-
-    def team_for(self, lead: Lead, policy: DeskPolicy) -> Team | None:
-        """The lead's team, else the configured default team, else the first team with a channel."""
-        if lead.team_id in self.teams:
-            return self.teams[lead.team_id]
-        named = [t for t in self.teams.values() if t.name == policy.default_team]
-        with_channel = [t for t in self.teams.values() if t.alert_channel]
-        return (named or with_channel or [None])[0]
 
 
 def first_name(rep: Rep) -> str:
@@ -88,17 +58,22 @@ def lead_card(
 def _choices(
     uow: UnitOfWork, lead: Lead, desk: Desk, policy: DeskPolicy, at: datetime
 ) -> tuple[tuple[int, str], ...]:
+    """Who the lead can go to from the alert: available reps of its team, fairest first.
+
+    The alert is the team's, so its select offers the team's reps (everyone's when the lead has
+    no team yet).
+    """
     if lead.first_touch_at is not None or lead.id is None:
         return ()
-    active = [r for r in desk.reps.values() if r.active]
     exclude = frozenset({lead.owner_id}) if lead.owner_id is not None else frozenset()
     account = uow.accounts.get(lead.account_id) if lead.account_id is not None else None
+    team = [r for r in desk.active if lead.team_id is None or r.team_id == lead.team_id]
     reps = eligible_reps(
         lead,
         tier=lead.tier or "cold",
         account=account,
-        reps=active,
-        loads=rep_loads(uow, active, policy.routing, at),
+        reps=team,
+        loads=desk.loads(uow, policy.routing, at),
         policy=policy.routing,
         at=at,
         exclude=exclude,

@@ -19,8 +19,9 @@ from core.permissions import can_act_for
 from core.ports import Assignment, UnitOfWork
 from handlers.deals import acting_rep
 from handlers.deps import Deps, Reply
+from handlers.directory import Desk
 from handlers.errors import AlreadyHandled, NotAllowed, UserError
-from handlers.lead_alerts import Desk, announce, first_name, lead_card, refresh
+from handlers.lead_alerts import announce, first_name, lead_card, refresh
 from handlers.lead_desk import DeskPolicy
 
 
@@ -144,7 +145,7 @@ def _give(uow: UnitOfWork, lead: Lead, to: Rep, actor: Rep, why: str, at: dateti
 def _redraw(uow: UnitOfWork, deps: Deps, desk: Desk, lead: Lead, at: datetime) -> Reply:
     policy: DeskPolicy = deps.desk
     card = lead_card(uow, lead, desk, policy, at)
-    refresh(uow, lead, card, team=desk.team_for(lead, policy), at=at)
+    refresh(uow, lead, card, team=desk.team_for(lead, policy.default_team), at=at)
     changed = (lead.owner_id,) if lead.owner_id is not None else ()
     return Reply(message=lead_alert(card), replace=True, changed_reps=changed)
 

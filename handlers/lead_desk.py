@@ -14,6 +14,7 @@ from core.lead_scoring import ScoringPolicy
 from core.ports import Clock, UnitOfWork
 from core.routing import RoutingPolicy
 from core.sla import SlaPolicy
+from handlers.directory import Desk
 
 ALL_TIERS = frozenset({"hot", "warm", "cold"})
 
@@ -53,3 +54,5 @@ class DeskDeps:
     learned_fit: Callable[[], LeadFit | None] = no_learned_fit
     """The learned lead model's p(convert), or None while there is too little history for one."""
     surface: str = "webhook"
+    directory: Callable[[UnitOfWork], Desk] = field(default=Desk.read)
+    """The reps and teams (a fresh read by default; the app keeps a copy for a few seconds)."""

@@ -28,6 +28,13 @@ def load_window(rep_zone_time: datetime) -> LoadWindow:
 def rep_loads(
     uow: UnitOfWork, reps: Sequence[Rep], policy: RoutingPolicy, at: datetime
 ) -> dict[int, RepLoad]:
-    """Loads of these reps from the assignment history, in one query."""
-    windows = {rep.id: load_window(local_now(rep, at)) for rep in reps if rep.id is not None}
+    """Loads of these reps from the assignment history, in one query per time zone."""
+    by_zone: dict[str, LoadWindow] = {}
+    windows: dict[int, LoadWindow] = {}
+    for rep in reps:
+        if rep.id is None:
+            continue
+        if rep.time_zone not in by_zone:
+            by_zone[rep.time_zone] = load_window(local_now(rep, at))
+        windows[rep.id] = by_zone[rep.time_zone]
     return uow.assignments.loads(windows, recent_since=at - timedelta(days=policy.fairness_days))

@@ -15,7 +15,6 @@ from core.intake import SignalEvent
 from core.model import Lead, LeadStatus, Signal
 from core.ports import UnitOfWork
 from handlers.intake import rescore, score_of
-from handlers.lead_alerts import Desk
 from handlers.lead_desk import DeskDeps
 
 KEY_PREFIX = "intake:signal:"
@@ -107,7 +106,7 @@ def _rescore(uow: UnitOfWork, deps: DeskDeps, leads: list[Lead], at: datetime) -
     open_leads = [lead for lead in leads if lead.status in (LeadStatus.NEW, LeadStatus.WORKING)]
     if not open_leads:
         return ()
-    desk = Desk.read(uow)
+    desk = deps.directory(uow)
     done = []
     for lead in open_leads:
         account = uow.accounts.get(lead.account_id) if lead.account_id is not None else None

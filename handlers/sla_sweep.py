@@ -24,9 +24,9 @@ from core.model import Lead, LeadStatus, Rep
 from core.ports import Assignment, UnitOfWork
 from core.routing import route_lead
 from core.sla import SlaClock, SlaLevel, describe_duration, elapsed, start_clock
-from handlers.lead_alerts import Desk, announce, lead_card, refresh
+from handlers.directory import Desk
+from handlers.lead_alerts import announce, lead_card, refresh
 from handlers.lead_desk import DeskDeps
-from handlers.load_windows import rep_loads
 from handlers.targets import Target, channel_target, dm_target
 
 SWEEP_LIMIT = 2000
@@ -70,7 +70,7 @@ def sweep_response_clocks(deps: DeskDeps, *, limit: int = SWEEP_LIMIT) -> SweepR
         run.due = len(due)
         if not due:
             return run
-        desk = Desk.read(uow)
+        desk = deps.directory(uow)
         for lead in due:
             _sweep_one(uow, deps, desk, lead, at, run)
         uow.commit()
@@ -118,7 +118,7 @@ def _sweep_one(
     for level in levels:
         _fire(uow, deps, desk, lead, owner, clock, level, waited, at, run)
     lead = uow.leads.get(lead.id) or lead  # an escalation may have given it to someone else
-    team = desk.team_for(lead, deps.policy)
+    team = desk.team_for(lead, deps.policy.default_team)
     refresh(uow, lead, lead_card(uow, lead, desk, deps.policy, at), team=team, at=at)
 
 
@@ -148,7 +148,7 @@ def _fire(
     run: SweepRun,
 ) -> None:
     run.levels.append(f"{lead.id}:{level.name.lower()}")
-    team = desk.team_for(lead, deps.policy)
+    team = desk.team_for(lead, deps.policy.default_team)
     if level is SlaLevel.REMINDER:
         if owner is not None:
             left = describe_duration(max(clock.breach_at - at, timedelta(0)))
@@ -184,7 +184,7 @@ def _escalate(
     if new_owner is not None:
         run.reassigned += 1
     manager = desk.rep(owner.manager_id) if owner is not None else None
-    team = desk.team_for(lead, deps.policy)
+    team = desk.team_for(lead, deps.policy.default_team)
     to = dm_target(manager) if manager is not None else channel_target(team)
     if to is not None:
         message = sla_escalation(
@@ -202,15 +202,14 @@ def _reassign(
 ) -> Rep | None:
     """Give the lead to the next eligible rep (not the current owner); None when there is none."""
     assert lead.id is not None
-    active = [r for r in desk.reps.values() if r.active]
     exclude = frozenset({owner.id}) if owner is not None and owner.id is not None else frozenset()
     account = uow.accounts.get(lead.account_id) if lead.account_id is not None else None
     routing = route_lead(
         lead,
         tier=lead.tier or "cold",
         account=account,
-        reps=active,
-        loads=rep_loads(uow, active, deps.policy.routing, at),
+        reps=desk.active,
+        loads=desk.loads(uow, deps.policy.routing, at),
         policy=deps.policy.routing,
         at=at,
         exclude=exclude,
@@ -229,6 +228,7 @@ def _reassign(
             lead.id, new_owner.id, lead.tier or "cold", routing.rule, reason, at, "escalation"
         )
     )
+    desk.forget_loads()
     card = lead_card(uow, moved, desk, deps.policy, at)
     announce(uow, moved, card, team=None, owner=new_owner, policy=deps.policy, at=at)
     return new_owner

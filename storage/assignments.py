@@ -2,15 +2,16 @@
 
 Loads come from one grouped query over the history: capacity and fairness are never counters
 that a crash, a second replica or a midnight reset could get wrong. Each rep's day and week start
-at their own local midnight, so the boundaries come in per rep, as a small VALUES table.
+at their own local midnight, so the boundaries come in per rep (in practice, per time zone).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Integer, Table, case, column, func, insert, select, values
+from sqlalchemy import Table, bindparam, case, func, insert, select
 from sqlmodel import Session
 
 from core.ports import Assignment, LoadWindow
@@ -47,37 +48,46 @@ class SqlAssignmentRepository:
     def loads(
         self, windows: Mapping[int, LoadWindow], *, recent_since: datetime
     ) -> dict[int, RepLoad]:
-        if not windows:
-            return {}
-        bounds = (
-            values(
-                column("rep_id", Integer),
-                column("day_start", UTCDateTime()),
-                column("week_start", UTCDateTime()),
-                name="bounds",
-            )
-            .data([(rep_id, w.day_start, w.week_start) for rep_id, w in windows.items()])
-            .cte("bounds")
-        )
-        since = min([recent_since, *(w.week_start for w in windows.values())])
-        at = ASSIGNMENT.c.at
-        query = (
-            select(
-                ASSIGNMENT.c.rep_id,
-                ASSIGNMENT.c.tier,
-                func.sum(case((at >= bounds.c.day_start, 1), else_=0)),
-                func.sum(case((at >= bounds.c.week_start, 1), else_=0)),
-                func.sum(case((at >= recent_since, 1), else_=0)),
-                func.max(at),
-            )
-            .join(bounds, bounds.c.rep_id == ASSIGNMENT.c.rep_id)
-            .where(at >= since)
-            .group_by(ASSIGNMENT.c.rep_id, ASSIGNMENT.c.tier)
-        )
-        return _loads(self.session.connection().execute(query).all())
+        # Reps in one time zone share their day and week starts: one grouped query per distinct
+        # window (a handful), each a statement SQLAlchemy compiles once and caches.
+        by_window: dict[LoadWindow, list[int]] = {}
+        for rep_id, window in windows.items():
+            by_window.setdefault(window, []).append(rep_id)
+        rows: list[Any] = []
+        for window, rep_ids in by_window.items():
+            params = {
+                "rep_ids": rep_ids,
+                "day_start": window.day_start,
+                "week_start": window.week_start,
+                "recent_since": recent_since,
+                "since": min(window.week_start, recent_since),
+            }
+            rows.extend(self.session.connection().execute(_LOADS, params).all())
+        return _loads(rows)
 
 
-def _loads(rows: list[tuple[int, str, int, int, int, datetime | None]]) -> dict[int, RepLoad]:
+def _counted_since(name: str) -> Any:
+    return func.sum(case((ASSIGNMENT.c.at >= bindparam(name, type_=UTCDateTime()), 1), else_=0))
+
+
+_LOADS = (
+    select(
+        ASSIGNMENT.c.rep_id,
+        ASSIGNMENT.c.tier,
+        _counted_since("day_start"),
+        _counted_since("week_start"),
+        _counted_since("recent_since"),
+        func.max(ASSIGNMENT.c.at),
+    )
+    .where(
+        ASSIGNMENT.c.rep_id.in_(bindparam("rep_ids", expanding=True)),
+        ASSIGNMENT.c.at >= bindparam("since", type_=UTCDateTime()),
+    )
+    .group_by(ASSIGNMENT.c.rep_id, ASSIGNMENT.c.tier)
+)
+
+
+def _loads(rows: list[Any]) -> dict[int, RepLoad]:
     parts: dict[int, dict[str, tuple[int, int, int]]] = {}
     latest: dict[int, datetime] = {}
     for rep_id, tier, day, week, recent, last in rows:

@@ -55,8 +55,9 @@ class DeliveryPolicy:
     lease: timedelta = timedelta(minutes=5)
     lease_margin: timedelta = timedelta(seconds=30)
     """A row not sent this close to the end of its lease goes back instead of racing it."""
-    hold_per_channel: float = 5.0
-    """A row that would wait longer than this for its channel goes back to the table for later."""
+    hold_per_channel: float = 0.5
+    """A row that would wait longer than this for its channel goes back to the table, due when
+    the channel is free: a round never waits behind a busy channel while other rows are due."""
     concurrency: int = 8
     """Sends in flight at once (each waits for its slot, then for Slack's answer)."""
     backoff_base: float = 10.0
@@ -119,6 +120,8 @@ class DeliveryWorker:
         self.pacer = Pacer(self.policy.rate_per_second, self.policy.channel_interval, self.timer)
         self._stopping = False
         self._wake = asyncio.Event()
+        self._soonest = float("inf")
+        """When a row this worker put back becomes due (monotonic): the nap ends by then."""
         self._task: asyncio.Task[None] | None = None
 
     async def run_once(self) -> Tally:
@@ -260,6 +263,7 @@ class DeliveryWorker:
     async def _release(self, item: OutboxItem, batch: _Batch, after: float) -> None:
         batch.tally.released += 1
         at = self.clock.now() + timedelta(seconds=after)
+        self._soonest = min(self._soonest, self.timer.monotonic() + after)
         release = partial(self.queue.release, item.id, token=batch.claim.token, at=at)
         await self._settled(item, batch, release)
 
@@ -296,8 +300,11 @@ class DeliveryWorker:
             except Exception:  # the database may be briefly away; the rows wait in the table
                 log.exception("delivery round failed; trying again shortly")
                 tally = Tally()
-            if tally.claimed == 0 and not self._stopping:
-                await _nap(self._wake.wait(), self.policy.poll_interval)
+            if tally.claimed == tally.released and not self._stopping:
+                until_due = self._soonest - self.timer.monotonic()
+                self._soonest = float("inf")
+                nap = max(0.0, min(self.policy.poll_interval, until_due))
+                await _nap(self._wake.wait(), nap)
                 self._wake.clear()
 
 
