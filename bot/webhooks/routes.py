@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -54,10 +54,12 @@ class Refused(Exception):
         super().__init__(message)
         self.status, self.message, self.extra = status, message, extra
 
-    def response(self) -> JSONResponse:
+    def response(self) -> Response:
         headers = {"Retry-After": "1"} if self.status == 503 else None
-        body = {"error": self.message, **self.extra}
-        return JSONResponse(body, status_code=self.status, headers=headers)
+        # ASCII JSON: a field name quoted from the body may hold an unpaired surrogate, which
+        # has no UTF-8 form and would otherwise turn this answer into a 500.
+        body = json.dumps({"error": self.message, **self.extra})
+        return Response(body, self.status, headers, media_type="application/json")
 
 
 def webhook_router(services: Services) -> APIRouter:
@@ -71,7 +73,7 @@ def webhook_router(services: Services) -> APIRouter:
         responses=ERRORS,
         openapi_extra=_body_doc(LeadIn),
     )
-    async def leads(request: Request) -> JSONResponse:
+    async def leads(request: Request) -> Response:
         return await _guarded(request, services, _lead)
 
     @router.post(
@@ -82,7 +84,7 @@ def webhook_router(services: Services) -> APIRouter:
         responses=ERRORS,
         openapi_extra=_body_doc(SignalIn),
     )
-    async def signals(request: Request) -> JSONResponse:
+    async def signals(request: Request) -> Response:
         return await _guarded(request, services, _signals)
 
     return router
@@ -91,7 +93,7 @@ def webhook_router(services: Services) -> APIRouter:
 Work = Callable[[Request, Services, bytes, str], Any]
 
 
-async def _guarded(request: Request, services: Services, work: Work) -> JSONResponse:
+async def _guarded(request: Request, services: Services, work: Work) -> Response:
     try:
         body = await _read_capped(request, services.settings.webhook_max_bytes)
         signature = _verified(request, services, body)
@@ -171,9 +173,34 @@ def _delivery_key(request: Request, body: bytes, signature: str) -> str:
 
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        data = json.loads(body)
+    except RecursionError:
+        raise Refused(422, "the body is nested too deeply", field="body") from None
     except (UnicodeDecodeError, ValueError):
         raise Refused(422, "the body is not valid JSON", field="body") from None
+    where = _nul_at(data)
+    if where is not None:
+        raise Refused(422, f"{where}: text may not contain NUL characters", field=where)
+    return data
+
+
+def _nul_at(data: Any) -> str | None:
+    """Where the body holds a NUL character, if anywhere: PostgreSQL text cannot store one, and
+    a body the database refuses would otherwise be a 503 that the sender retries forever."""
+    stack: list[tuple[str, Any]] = [("body", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return path
+        if isinstance(value, dict):
+            for key, item in value.items():
+                name = key if path == "body" else f"{path}.{key}"
+                if "\x00" in key:
+                    return name
+                stack.append((name, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{n}", item) for n, item in enumerate(value))
+    return None
 
 
 def _parsed(model: type[M], body: bytes) -> M:

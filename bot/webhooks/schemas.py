@@ -26,7 +26,10 @@ Scalar = str | int | float | bool | None
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59-01:00 is in the year 10000 in UTC
+        raise ValueError("is out of range once converted to UTC") from None
 
 
 class LeadIn(BaseModel):
@@ -68,6 +71,11 @@ class LeadIn(BaseModel):
         if normalise_email(value) is None:
             raise ValueError("is not an email address")
         return value
+
+    @field_validator("submitted_at")
+    @classmethod
+    def _submitted_utc(cls, value: datetime | None) -> datetime | None:
+        return _aware(value)
 
     @model_validator(mode="after")
     def _someone(self) -> LeadIn:
@@ -130,6 +138,11 @@ class SignalIn(BaseModel):
     lead_external_id: Short | None = None
     domain: Short | None = None
     weight: Annotated[float, Field(ge=0, le=100)] = 1.0
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _occurred_utc(cls, value: datetime) -> datetime:
+        return _aware(value) or value
 
     @model_validator(mode="after")
     def _whose(self) -> SignalIn:

@@ -45,7 +45,7 @@ def verify(
         sent = int(timestamp)
     except ValueError:
         raise BadSignature(f"{TIMESTAMP_HEADER} must be Unix seconds") from None
-    if abs(now - sent) > window:
+    if not now - window <= sent <= now + window:  # int/float comparison: exact, never overflows
         raise BadSignature(f"timestamp outside the {window} s window (replayed or clock skew)")
     expected = sign(secret, timestamp, body)
     if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
