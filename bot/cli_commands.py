@@ -1,7 +1,8 @@
-"""The everyday commands: seed, reps, digest, serve and demo."""
+"""The everyday commands: seed, reps, digest, route, serve and demo."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bot.cli import CliError, app, console, parse_when, settings_from
+from bot.cli import CliError, app, console, err_console, parse_when, settings_from
 from bot.services import Services, build_services
 from bot.settings import Settings
 
@@ -90,6 +91,40 @@ def digest(
     console.print(table)
     if not result.items:
         console.print(f"No open deals or waiting leads for {result.rep.email}.")
+
+
+@app.command()
+def route(
+    ctx: typer.Context,
+    explain: Annotated[
+        str,
+        typer.Option(
+            "--explain",
+            metavar="LEAD",
+            help="The lead's id, external id or email.",
+            show_default=False,
+        ),
+    ],
+    at: Annotated[
+        str | None, typer.Option("--at", help="As of this moment (ISO; naive is UTC); default now.")
+    ] = None,
+) -> None:
+    """Show whom the routing rules would give a lead now, and why; changes nothing."""
+    from bot.route_text import Moment, route_lines
+    from handlers.errors import UserError
+    from handlers.route_explain import explain_route
+
+    services = build_services(settings_from(ctx))
+    try:
+        deps = replace(services.desk_deps("cli"), clock=Moment(parse_when(at)))
+        explanation = explain_route(deps, explain)
+    except (UserError, CliError) as error:
+        err_console.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    finally:
+        services.close()
+    for line in route_lines(explanation):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
