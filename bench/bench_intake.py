@@ -12,6 +12,9 @@ so one channel cannot take 50 alerts a second), everyone at work around the cloc
    when every webhook was answered 202 and the answers kept up (p99 under 1 s, all answered
    within the step plus 1 s). Target: at least 200 leads/s.
 
+By default the delivery worker runs inside the web process, woken by each webhook; `--worker
+process` runs it as its own process (`dealbot worker`, polling every 50 ms) instead.
+
 A bare endpoint in the same server at the same rate is the baseline for the answer times.
 
     python -m bench.bench_intake [--rate 50] [--seconds 60] [--ramp 100,200,300,400] [--step 10]
@@ -36,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign  # noqa: E402
 from core.model import Rep, Team  # noqa: E402
-from storage.db import create_engine_for, create_schema  # noqa: E402
+from storage.db import create_engine_for  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
 from storage.uow import UnitOfWorkFactory  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
 from tests.live_server import free_port  # noqa: E402
@@ -50,8 +54,8 @@ def prepare(url: str, teams: int, reps_per_team: int) -> None:
     path = url.removeprefix("sqlite:///")
     for suffix in ("", "-wal", "-shm"):
         Path(path + suffix).unlink(missing_ok=True)
+    upgrade(url)  # as `dealbot db upgrade` does: the worker process checks the migrations
     engine = create_engine_for(url)
-    create_schema(engine)
     factory = UnitOfWorkFactory(engine)
     with factory() as uow:
         for t in range(teams):
@@ -67,8 +71,8 @@ def prepare(url: str, teams: int, reps_per_team: int) -> None:
     engine.dispose()
 
 
-def serve(url: str, fake: FakeSlack, port: int) -> subprocess.Popen[bytes]:
-    env = {
+def env_for(url: str, fake: FakeSlack, *, deliver: bool) -> dict[str, str]:
+    return {
         **os.environ,
         "DATABASE_URL": url,
         "SLACK_BOT_TOKEN": TOKEN,
@@ -76,10 +80,22 @@ def serve(url: str, fake: FakeSlack, port: int) -> subprocess.Popen[bytes]:
         "SLACK_API_URL": fake.api_url,
         "DEALBOT_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "DEALBOT_SCHEDULER_ENABLED": "false",
-        "DEALBOT_DELIVERY_ENABLED": "true",
+        "DEALBOT_DELIVERY_ENABLED": "true" if deliver else "false",
         "DEALBOT_DELIVERY_RATE_PER_SECOND": "1000",
+        "DEALBOT_DELIVERY_POLL_SECONDS": "0.05",
         "DEALBOT_LOG_LEVEL": "WARNING",
     }
+
+
+def start_worker(url: str, fake: FakeSlack) -> subprocess.Popen[bytes]:
+    """`dealbot worker` in its own process: the delivery worker beside a web process."""
+    env = env_for(url, fake, deliver=True)
+    command = [sys.executable, "-c", "from bot.cli import run; run()", "worker"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+
+
+def serve(url: str, fake: FakeSlack, port: int, *, deliver: bool) -> subprocess.Popen[bytes]:
+    env = env_for(url, fake, deliver=deliver)
     code = (
         "import uvicorn\n"
         "from bot.app import create_app\n"
@@ -196,7 +212,8 @@ def latency_run(base: str, fake: FakeSlack, rate: float, seconds: float) -> None
     print(f"latency: {rate:.0f} leads/s for {seconds:.0f} s, {len(sent)} accepted, "
           f"{errors} errors, {len(received)} channel alerts, {duplicates(fake)} duplicate posts")  # fmt: skip
     print(f"  webhook to channel alert  p50 {percentile(latencies, 0.5) * 1000:7.1f} ms  "
-          f"p99 {percentile(latencies, 0.99) * 1000:7.1f} ms  max {max(latencies) * 1000:7.1f} ms")  # fmt: skip
+          f"p99 {percentile(latencies, 0.99) * 1000:7.1f} ms  "
+          f"max {max(latencies, default=float('nan')) * 1000:7.1f} ms")  # fmt: skip
     print(f"  webhook answer (202)      p50 {percentile(answers, 0.5) * 1000:7.1f} ms  "
           f"p99 {percentile(answers, 0.99) * 1000:7.1f} ms")  # fmt: skip
     print(f"  bare endpoint             p50 {percentile(bare, 0.5) * 1000:7.1f} ms  "
@@ -230,11 +247,20 @@ def main() -> None:
     parser.add_argument("--ramp", default="100,200,300,400")
     parser.add_argument("--step", type=float, default=10.0)
     parser.add_argument("--teams", type=int, default=100)
+    parser.add_argument(
+        "--worker",
+        choices=("process", "inline"),
+        default="inline",
+        help="delivery in its own process (`dealbot worker`) or inside the web process",
+    )
     args = parser.parse_args()
     prepare(args.url, args.teams, 2)
+    print(f"SQLite, {os.cpu_count()} cores, {args.teams} teams x 2 reps, delivery {args.worker}")
     with FakeSlack() as fake:
         port = free_port()
-        server = serve(args.url, fake, port)
+        inline = args.worker == "inline"
+        server = serve(args.url, fake, port, deliver=inline)
+        worker = None if inline else start_worker(args.url, fake)
         try:
             base = f"http://127.0.0.1:{port}"
             if args.seconds > 0:
@@ -242,8 +268,10 @@ def main() -> None:
             if args.ramp:
                 ramp_run(base, [float(r) for r in args.ramp.split(",")], args.step)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            for process in (server, worker):
+                if process is not None:
+                    process.terminate()
+                    process.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -109,6 +109,13 @@ class Settings(BaseSettings):
             "minute) stays near that budget, and 429s with Retry-After pace anything beyond it."
         ),
     )
+    delivery_poll_seconds: float = Field(
+        0.2,
+        gt=0,
+        le=60,
+        description="How often an idle delivery worker looks for new outbox rows (a hot-lead "
+        "alert written in the same process wakes it at once).",
+    )
     delivery_max_attempts: int = Field(
         6, ge=1, le=50, description="Failed sends (5xx, timeouts) before a message goes dead."
     )

@@ -18,6 +18,7 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
     return DeliveryPolicy(
         rate_per_second=settings.delivery_rate_per_second,
         max_attempts=settings.delivery_max_attempts,
+        poll_interval=settings.delivery_poll_seconds,
     )
 
 

@@ -51,7 +51,8 @@ class DeliveryPolicy:
     channel_interval: float = 1.0
     """Seconds between two messages to one channel (Slack: about one a second)."""
     batch_size: int = 0
-    """Rows per claim; 0 means two seconds' worth at the rate (at least 10)."""
+    """Rows per claim; 0 means two seconds' worth at the rate, at least 10 and at most 100 (a
+    bigger claim mostly holds rows that must go back for their busy channel)."""
     lease: timedelta = timedelta(minutes=5)
     lease_margin: timedelta = timedelta(seconds=30)
     """A row not sent this close to the end of its lease goes back instead of racing it."""
@@ -68,7 +69,7 @@ class DeliveryPolicy:
 
     @property
     def claim_size(self) -> int:
-        return self.batch_size or max(10, int(self.rate_per_second * 2))
+        return self.batch_size or max(10, min(100, int(self.rate_per_second * 2)))
 
 
 @dataclass
