@@ -34,7 +34,7 @@ class RouteExplanation:
     current_owner: Rep | None
     """Who owns the lead today (intake keeps an owned lead with its owner)."""
     eligible: tuple[Rep, ...]
-    """Reps who could take it now, fairest first (the Reassign choices)."""
+    """Reps who could take it now, fairest first: the pool routing draws from, of every team."""
     loads: Mapping[int, RepLoad]
     fairness_days: int
     """The window round-robin's `recent` loads count over."""
