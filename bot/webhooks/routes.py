@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.scheduler import failure_summary
 from bot.services import Services
 from bot.webhooks.schemas import LeadIn, SignalBatchIn, SignalIn
 from bot.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, BadSignature, verify
@@ -103,8 +104,9 @@ async def _guarded(request: Request, services: Services, work: Work) -> Response
         return response
     except Refused as refused:
         return refused.response()
-    except SQLAlchemyError:
-        log.exception("webhook %s: storage error", request.url.path)
+    except SQLAlchemyError as error:
+        # The kind and place only: a database error quotes its parameters (names, emails).
+        log.error("webhook %s: storage error: %s", request.url.path, failure_summary(error))
         return Refused(503, "storage is briefly unavailable; retry the same delivery").response()
 
 
