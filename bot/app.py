@@ -12,6 +12,7 @@ from bot.lifespan import app_lifespan
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.slack.app import build_slack_app, mount_slack
+from bot.teams.app import build_teams, mount_teams
 
 
 def _services(request: Request) -> Services:
@@ -36,6 +37,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.slack = build_slack_app(app.state.services)
     if app.state.slack is not None:
         mount_slack(app, app.state.slack)
+    app.state.teams = build_teams(app.state.services)
+    if app.state.teams is not None:
+        mount_teams(app, app.state.teams)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(services: ServicesDep) -> JSONResponse:

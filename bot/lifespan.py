@@ -37,7 +37,12 @@ async def delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not services.settings.delivery_enabled:
         yield
         return
-    worker = build_delivery_worker(services.settings, services.engine, slack_render=render_message)
+    worker = build_delivery_worker(
+        services.settings,
+        services.engine,
+        slack_render=render_message,
+        teams=getattr(app.state, "teams", None),
+    )
     if worker is None:
         yield
         return

@@ -61,6 +61,9 @@ class Services:
     forecaster: CurrentForecaster = field(init=False)
     closers: list[Callable[[], None]] = field(default_factory=list)
     """Things to stop with the app (worker pools); `stop()` runs them."""
+    teams_token_source: Callable[[str], str] | None = None
+    """Bearer tokens by scope for calls to the Teams Bot Connector. None (always in production)
+    gets them from Microsoft Entra ID with the app's secret; tests give a local stand-in."""
 
     def __post_init__(self) -> None:
         self.forecaster = CurrentForecaster(self.uow_factory, self.settings.pipeline)

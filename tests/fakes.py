@@ -26,7 +26,7 @@ from core.model import (
     Rep,
     StageChange,
 )
-from core.ports import OutboxItem
+from core.ports import OutboxItem, TeamsConversation
 
 V = TypeVar("V")
 
@@ -149,6 +149,25 @@ class FakeActivityRepository(_DictRepository[Activity]):
         return [a for a in self.list() if a.lead_id and (wanted is None or a.lead_id in wanted)]
 
 
+class FakeTeamsConversations:
+    def __init__(self, rows: dict[str, TeamsConversation]) -> None:
+        self.rows = rows
+
+    def save(self, conversation: TeamsConversation, *, replace: bool = True) -> None:
+        if replace or conversation.key not in self.rows:
+            self.rows[conversation.key] = conversation
+
+    def get(self, key: str) -> TeamsConversation | None:
+        return self.rows.get(key)
+
+    def forget(self, key: str) -> None:
+        self.rows.pop(key, None)
+
+    def channels(self) -> list[TeamsConversation]:
+        found = [c for c in self.rows.values() if c.key.startswith("channel:")]
+        return sorted(found, key=lambda c: (c.team_name or "", c.channel_name or "", c.key))
+
+
 class FakeOutbox:
     """Outbox rows by key: a repeated key is a no-op that returns False, as in the SQL outbox."""
 
@@ -231,6 +250,7 @@ class FakeDatabase:
     stage_changes: list[StageChange] = field(default_factory=list)
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     idempotency_keys: dict[str, datetime] = field(default_factory=dict)
+    teams_conversations: dict[str, TeamsConversation] = field(default_factory=dict)
 
     def snapshot(self) -> FakeDatabase:
         """An independent copy; stored values are frozen, so copying the containers is enough."""
@@ -244,6 +264,7 @@ class FakeDatabase:
             stage_changes=list(self.stage_changes),
             outbox=dict(self.outbox),
             idempotency_keys=dict(self.idempotency_keys),
+            teams_conversations=dict(self.teams_conversations),
         )
 
 
@@ -285,3 +306,4 @@ class FakeUnitOfWork:
         self.activities = FakeActivityRepository(working.activities)
         self.outbox = FakeOutbox(working.outbox)
         self.idempotency = FakeIdempotencyKeys(working.idempotency_keys)
+        self.teams_conversations = FakeTeamsConversations(working.teams_conversations)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from typing import Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -14,6 +15,12 @@ from bot.settings import Settings
 from storage.delivery import OutboxQueue
 
 
+class MessengerSource(Protocol):
+    """A platform edge that can hand the worker its messenger (the Teams bot does)."""
+
+    def messenger(self) -> Messenger: ...
+
+
 def delivery_policy(settings: Settings) -> DeliveryPolicy:
     return DeliveryPolicy(
         rate_per_second=settings.delivery_rate_per_second,
@@ -22,11 +29,16 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
 
 
 def build_delivery_worker(
-    settings: Settings, engine: Engine, *, slack_render: Renderer
+    settings: Settings,
+    engine: Engine,
+    *,
+    slack_render: Renderer,
+    teams: MessengerSource | None = None,
 ) -> DeliveryWorker | None:
     """A worker for every platform with credentials; None when there is none (e.g. the demo).
 
     `slack_render` turns a neutral message into (fallback text, blocks): the Slack renderer.
+    `teams` is the Teams bot when Teams is configured; its messenger shares its credentials.
     """
     messengers: dict[str, Messenger] = {}
     if settings.slack_bot_token is not None:
@@ -35,6 +47,8 @@ def build_delivery_worker(
             base_url=settings.slack_api_url,
             render=slack_render,
         )
+    if teams is not None:
+        messengers["teams"] = teams.messenger()
     if not messengers:
         return None
     name = f"{socket.gethostname()}:{os.getpid()}"
