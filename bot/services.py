@@ -18,6 +18,9 @@ from storage.db import create_engine_for
 from storage.uow import UnitOfWorkFactory
 
 MODEL_CHECK_SECONDS = 60.0
+PAGE_SIZE_CAPS = {"teams": 5}
+"""Items a list page may hold on a surface. A Teams message is at most about 28 KB, and an item
+with its buttons and choices takes about 2.6 KB of Adaptive Card: five a page leave room."""
 
 
 class SystemClock:
@@ -75,7 +78,7 @@ class Services:
             forecaster=self.forecaster,
             clock=self.clock,
             pipeline=self.settings.pipeline,
-            page_size=self.settings.action_list_size,
+            page_size=min(self.settings.action_list_size, PAGE_SIZE_CAPS.get(surface, 50)),
             digest_size=self.settings.digest_size,
             surface=surface,
         )

@@ -4,14 +4,21 @@ Text from deals and customers goes into TextRuns, which Adaptive Cards never rea
 a deal named `*Acme*` or `[Acme](x)` shows as typed. Every button is an `Action.Execute` (Teams'
 Universal Actions: an `adaptiveCard/action` invoke, answered with the refreshed card) whose `verb`
 is the control's id, with `{"action_id", "value"}` in its data exactly as Slack's button carries
-them, and an `Action.Submit` fallback with the same data for clients without Universal Actions. A
-select becomes a button that shows its choices as buttons. A card stays under Teams' message size
-(about 28 KB) by leaving out whole items and saying how many.
+them, and an `Action.Submit` fallback with the same data for clients without Universal Actions.
+
+A select (Snooze until, Advance to stage) becomes a button that shows a choice list and one
+button to apply it. Its options' values differ only in the middle (`<action>|<stage>|<list>`), so
+the list holds only the middles and the button's data the shared start and end (`prefix`,
+`suffix`, and `choice`: the list's id); `translate.press` puts the value back together. Ten items
+with a button per choice would not fit in a Teams message (about 28 KB); this way they do. A card
+that would still be too big leaves out whole items and says how many.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -156,17 +163,33 @@ def _button(button: Button) -> dict[str, Any]:
 
 
 def _choices(select: Select) -> dict[str, Any]:
-    """A select as a button that opens its choices, each a button of its own."""
-    options = [
-        execute(o.label, control_data(select.action_id, o.value), verb=select.action_id)
-        for o in select.options[:100]
-    ]
+    """A select as a button that opens its choice list and the button that applies it."""
+    options = select.options[:100]
+    values = [o.value for o in options]
+    prefix = os.path.commonprefix(values)
+    rests = [value[len(prefix) :] for value in values]
+    suffix = os.path.commonprefix([rest[::-1] for rest in rests])[::-1]
+    middles = [rest[: len(rest) - len(suffix)] for rest in rests]
+    digest = hashlib.sha1((select.action_id + prefix + suffix).encode()).hexdigest()
+    choice_id = f"c{digest[:10]}"
+    choice_list = {
+        "type": "Input.ChoiceSet",
+        "id": choice_id,
+        "style": "expanded",
+        "choices": [
+            {"title": cut(o.label, 200), "value": m} for o, m in zip(options, middles, strict=True)
+        ],
+    }
+    if middles:
+        choice_list["value"] = middles[0]
+    data = {"action_id": select.action_id, "prefix": prefix, "suffix": suffix, "choice": choice_id}
+    apply = execute(select.placeholder, data, verb=select.action_id)
     return {
         "type": "Action.ShowCard",
         "title": cut(select.placeholder, BUTTON_LIMIT) + " ▾",
-        "card": {"type": "AdaptiveCard", "body": _rows(options)},
+        "card": {"type": "AdaptiveCard", "body": [choice_list], "actions": [apply]},
     }
 
 
 def _size(value: Any) -> int:
-    return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    return len(json.dumps(value).encode("utf-8"))  # as sent: non-ASCII escaped

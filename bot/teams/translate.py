@@ -78,8 +78,18 @@ def card_data(activity_type: str, name: str | None, value: Any) -> dict[str, Any
 
 
 def press(actor_id: int, data: Mapping[str, Any]) -> Command | None:
-    """A pressed button or chosen option, from its data; None when it is not ours or is mangled."""
-    return parse_control(actor_id, str(data.get("action_id", "")), str(data.get("value", "")))
+    """A pressed button or chosen option, from its data; None when it is not ours or is mangled.
+
+    A choice list sends the shared start and end of its options' values and, under the list's
+    id, the part that was chosen (see `render._choices`)."""
+    value = data.get("value", "")
+    choice = data.get("choice")
+    if choice is not None:
+        chosen = data.get(str(choice))
+        if not isinstance(chosen, str):
+            return None
+        value = f"{data.get('prefix', '')}{chosen}{data.get('suffix', '')}"
+    return parse_control(actor_id, str(data.get("action_id", "")), str(value))
 
 
 def form_values(data: Mapping[str, Any], names: Iterable[str]) -> dict[str, str | None]:
