@@ -1,7 +1,8 @@
 """Where the bot may write in Microsoft Teams: conversation references by key.
 
-A reference is saved on every install and message, so the newest one wins; a person seen only in
-a channel is saved without replacing the chat they may already have with the bot.
+A reference is saved on every install and message, so the newest one wins, keeping the team and
+channel names an install told when a later message does not; a person seen only in a channel is
+saved without replacing the chat they may already have with the bot.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlmodel import Session
 
 from core.ports import TeamsConversation
@@ -28,8 +29,9 @@ class SqlTeamsConversations:
         values = asdict(conversation)
         if insert_unless_present(self.session, CONVERSATIONS, values) or not replace:
             return
+        kept = {name: value for name, value in values.items() if value is not None}
         statement = (
-            update(CONVERSATIONS).where(CONVERSATIONS.c.key == conversation.key).values(values)
+            update(CONVERSATIONS).where(CONVERSATIONS.c.key == conversation.key).values(kept)
         )
         self.session.connection().execute(statement)
 
@@ -45,7 +47,11 @@ class SqlTeamsConversations:
         query = (
             select(CONVERSATIONS)
             .where(CONVERSATIONS.c.key.startswith(CHANNEL_PREFIX, autoescape=True))
-            .order_by(CONVERSATIONS.c.team_name, CONVERSATIONS.c.channel_name, CONVERSATIONS.c.key)
+            .order_by(
+                func.coalesce(CONVERSATIONS.c.team_name, ""),
+                func.coalesce(CONVERSATIONS.c.channel_name, ""),
+                CONVERSATIONS.c.key,
+            )
         )
         return [_conversation(row) for row in self.session.connection().execute(query)]
 

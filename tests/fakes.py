@@ -154,8 +154,13 @@ class FakeTeamsConversations:
         self.rows = rows
 
     def save(self, conversation: TeamsConversation, *, replace: bool = True) -> None:
-        if replace or conversation.key not in self.rows:
+        known = self.rows.get(conversation.key)
+        if known is None:
             self.rows[conversation.key] = conversation
+        elif replace:
+            kept = {f: getattr(known, f) for f in ("tenant_id", "team_name", "channel_name")}
+            given = {f: v for f, v in kept.items() if getattr(conversation, f) is None}
+            self.rows[conversation.key] = dataclasses.replace(conversation, **given)
 
     def get(self, key: str) -> TeamsConversation | None:
         return self.rows.get(key)

@@ -18,6 +18,8 @@ import httpx
 from bot.app import create_app
 from bot.services import build_services
 from bot.settings import load_settings
+from bot.teams.render import CARD_CONTENT_TYPE
+from tests.adaptive_cards import assert_valid_card
 from tests.fake_teams import OUTBOUND_TOKEN, Call, FakeTeams, Member
 from tests.live_server import serving
 from tests.slack_world import NOW, FixedClock, Seeded, seed
@@ -146,8 +148,29 @@ class TeamsWorld:
     # --- what came back -----------------------------------------------------------------------
 
     def replies(self, count: int = 1) -> list[Call]:
-        """Messages the bot sent (new ones, replies in a thread, or posts to a chat)."""
-        return self.fake.wait_for("send", "reply", count=count)
+        """Messages the bot sent (new ones, replies in a thread, or posts to a chat); every card
+        among them is checked against the Adaptive Card 1.5 schema."""
+        calls = self.fake.wait_for("send", "reply", count=count)
+        for call in calls:
+            if call.card is not None:
+                assert_valid_card(call.card)
+        return calls
+
+    def updates(self, count: int = 1) -> list[Call]:
+        calls = self.fake.wait_for("update", count=count)
+        for call in calls:
+            assert call.card is not None
+            assert_valid_card(call.card)
+        return calls
+
+    def answer(self, response: httpx.Response) -> tuple[str, Any]:
+        """An invoke's answer: (its type, its value); a card is checked against the schema."""
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["statusCode"] == 200
+        if body["type"] == CARD_CONTENT_TYPE:
+            assert_valid_card(body["value"])
+        return body["type"], body["value"]
 
     def last_card(self, count: int) -> dict[str, Any]:
         card = self.replies(count)[-1].card

@@ -119,15 +119,19 @@ def _channel(
     at: datetime,
     tenant: str | None,
 ) -> TeamsConversation:
-    team, channel = data.get("team") or {}, data.get("channel") or {}
+    """A team channel; names only as Teams gives them (an install does, a message does not).
+    A team's first channel has the team's id and no name of its own: General."""
+    team = data.get("team") if isinstance(data.get("team"), Mapping) else {}
+    channel = data.get("channel") if isinstance(data.get("channel"), Mapping) else {}
+    name = channel.get("name") or (GENERAL if channel_id == team.get("id") else None)
     conversation = {**(reference.get("conversation") or {}), "id": channel_id}
     return TeamsConversation(
         key=teams_channel_key(channel_id),
         reference={**reference, "conversation": conversation},
         updated_at=at,
         tenant_id=tenant,
-        team_name=team.get("name") if isinstance(team, Mapping) else None,
-        channel_name=(channel.get("name") if isinstance(channel, Mapping) else None) or GENERAL,
+        team_name=team.get("name"),
+        channel_name=name,
     )
 
 

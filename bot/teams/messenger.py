@@ -67,9 +67,11 @@ class TeamsMessenger:
         self.clock = clock
         self.timeout_seconds = timeout_seconds
         self._clients: dict[str, ConnectorClient] = {}
+        self._opening: dict[str, asyncio.Lock] = {}
 
     async def aclose(self) -> None:
         self._clients.clear()
+        self._opening.clear()
 
     async def send(self, item: OutboxItem) -> Outcome:
         try:
@@ -77,14 +79,12 @@ class TeamsMessenger:
             activity = card_activity(render_card(message), message.summary)
         except Exception as error:  # a payload that cannot be rendered will not get better
             return PermanentFailure(f"unrenderable payload ({type(error).__name__})")
-        key, _, edited = (item.edit_ref or "").partition("/")
-        key = key if item.edit_ref else item.target
-        stored = await asyncio.to_thread(self._stored, key)
-        if stored is None:
-            return PermanentFailure(NOT_INSTALLED)
+        key, _, edited = item.edit_ref.partition("/") if item.edit_ref else (item.target, "", "")
         try:
-            client = await self._client(str(stored.reference.get("serviceUrl") or ""))
-            conversation_id = await self._conversation_id(client, key, stored)
+            found = await self._conversation(key)
+            if found is None:
+                return PermanentFailure(NOT_INSTALLED)
+            client, conversation_id = found
             if edited:
                 activity.id = edited
                 await client.conversations.update_activity(conversation_id, edited, activity)
@@ -96,19 +96,25 @@ class TeamsMessenger:
             return TransientFailure(f"connection: {type(error).__name__}")
         return Sent(f"{key}/{answer.id}")
 
-    async def _conversation_id(
-        self, client: ConnectorClient, key: str, stored: TeamsConversation
-    ) -> str:
-        found = (stored.reference.get("conversation") or {}).get("id")
-        if found:
-            return str(found)
-        conversation_id = await open_chat(client, stored.reference, stored.tenant_id)
-        object_id = key.removeprefix(TEAMS_USER)
-        chat = personal_chat(
-            object_id, stored.reference, conversation_id, stored.tenant_id, at=self.clock.now()
-        )
-        await asyncio.to_thread(self._save, chat)
-        return conversation_id
+    async def _conversation(self, key: str) -> tuple[ConnectorClient, str] | None:
+        """The client for the target's service URL and its conversation id, the person's chat
+        created first when only the person is known (once, even with several rows in flight)."""
+        lock = self._opening.setdefault(key, asyncio.Lock())
+        async with lock:
+            stored = await asyncio.to_thread(self._stored, key)
+            if stored is None:
+                return None
+            client = await self._client(str(stored.reference.get("serviceUrl") or ""))
+            found = (stored.reference.get("conversation") or {}).get("id")
+            if found:
+                return client, str(found)
+            conversation_id = await open_chat(client, stored.reference, stored.tenant_id)
+            object_id = key.removeprefix(TEAMS_USER)
+            chat = personal_chat(
+                object_id, stored.reference, conversation_id, stored.tenant_id, at=self.clock.now()
+            )
+            await asyncio.to_thread(self._save, chat)
+            return client, conversation_id
 
     async def _client(self, service_url: str) -> ConnectorClient:
         """One client per service URL, without retries of its own and with a short timeout."""
