@@ -86,6 +86,7 @@ def _register_commands() -> None:
         import_command,
         model_commands,
         outbox_commands,
+        teams_commands,
     )
 
 

@@ -235,3 +235,26 @@ def test_lists_on_teams_hold_five_items_a_page(database_url: str) -> None:
     with teams_world(database_url) as world:
         assert world.services.deps("teams").page_size == 5
         assert world.services.deps("slack").page_size == 10
+
+
+def test_removing_the_app_forgets_the_chat_but_a_team_removal_keeps_peoples_chats(
+    world: TeamsWorld,
+) -> None:
+    world.install_personal("ana")
+    world.install_team("ana")
+    world.replies(2)
+    removed = world.base("ana", "installationUpdate", world.personal("ana")) | {"action": "remove"}
+    assert world.post(removed).status_code == 200
+    with world.uow() as uow:
+        assert uow.teams_conversations.get("user:aad-ana") is None
+        assert uow.teams_conversations.get(f"channel:{TEAM_ID}") is not None
+    world.install_personal("ana")
+    left = world.base("ana", "conversationUpdate", {"isGroup": True, "conversationType": "channel",
+                                                    "tenantId": "test-tenant", "id": TEAM_ID})  # fmt: skip
+    left |= {"membersRemoved": [{"id": f"28:{APP_ID}"}]}
+    left["channelData"] = {"team": {"id": TEAM_ID, "name": "Sales"}, "eventType": "teamMemberRemoved",
+                           "tenant": {"id": "test-tenant"}}  # fmt: skip
+    assert world.post(left).status_code == 200
+    with world.uow() as uow:
+        assert uow.teams_conversations.get(f"channel:{TEAM_ID}") is None
+        assert uow.teams_conversations.get("user:aad-ana") is not None
