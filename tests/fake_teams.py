@@ -26,6 +26,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tests.local_http import send_json, start_server, stop_server
+
 ISSUER = "https://api.botframework.com"
 OUTBOUND_TOKEN = "test-outbound-token"
 """What the app's stand-in token source hands out; the fake expects it on every connector call."""
@@ -94,15 +96,12 @@ class FakeTeams:
     # --- life cycle -----------------------------------------------------------------------------
 
     def __enter__(self) -> Self:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        self._server = start_server(_handler_for(self), "fake-teams")
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            stop_server(self._server)
 
     @property
     def url(self) -> str:
@@ -119,7 +118,11 @@ class FakeTeams:
     def token(self, app_id: str, service_url: str | None = None, **overrides: Any) -> str:
         """A Bot Framework token for `app_id`, as the Bot Connector signs them (1 hour)."""
         now = int(time.time())
-        claims = {"iss": ISSUER, "aud": app_id, "serviceurl": service_url or self.url}
+        claims: dict[str, Any] = {
+            "iss": ISSUER,
+            "aud": app_id,
+            "serviceurl": service_url or self.url,
+        }
         claims |= {"nbf": now - 10, "iat": now - 10, "exp": now + 3600}
         claims.update(overrides)
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
@@ -253,14 +256,7 @@ def _handler_for(fake: FakeTeams) -> type[BaseHTTPRequestHandler]:
             body = json.loads(raw) if raw.strip() else {}
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, extra, answer = fake.answer(verb, urlsplit(self.path).path, body, headers)
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, extra, answer)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the calls list is the log

@@ -15,14 +15,11 @@ from typing import Any
 
 import httpx
 
-from bot.app import create_app
-from bot.services import build_services
 from bot.settings import load_settings
 from bot.teams.render import CARD_CONTENT_TYPE
 from tests.adaptive_cards import assert_valid_card
 from tests.fake_teams import OUTBOUND_TOKEN, Call, FakeTeams, Member
-from tests.live_server import serving
-from tests.slack_world import NOW, FixedClock, Seeded, seed
+from tests.slack_world import FixedClock, Seeded, running_app
 
 APP_ID = "00000000-0000-0000-0000-0000000000ab"
 BOT_ID = f"28:{APP_ID}"
@@ -73,6 +70,15 @@ class TeamsWorld:
     def personal(self, who: str) -> dict[str, Any]:
         return {"conversationType": "personal", "tenantId": TENANT, "id": f"a:chat-{who}"}
 
+    def channel(self, conversation_id: str) -> dict[str, Any]:
+        """A team channel (or a thread in one, `<channel id>;messageid=<first message>`)."""
+        return {
+            "isGroup": True,
+            "conversationType": "channel",
+            "tenantId": TENANT,
+            "id": conversation_id,
+        }
+
     def message(self, who: str, text: str) -> httpx.Response:
         """A message in the person's chat with the bot."""
         activity = self.base(who, "message", self.personal(who))
@@ -82,13 +88,7 @@ class TeamsWorld:
     def mention(self, who: str, text: str) -> httpx.Response:
         """`@dealbot <text>` posted in the sales channel, as Teams sends it."""
         thread = f"{CHANNEL_ID};messageid={next(_ids)}"
-        conversation = {
-            "isGroup": True,
-            "conversationType": "channel",
-            "tenantId": TENANT,
-            "id": thread,
-        }
-        activity = self.base(who, "message", conversation)
+        activity = self.base(who, "message", self.channel(thread))
         mention = {
             "mentioned": {"id": BOT_ID, "name": "dealbot"},
             "text": "<at>dealbot</at>",
@@ -108,13 +108,7 @@ class TeamsWorld:
         return self.post(activity)
 
     def install_team(self, who: str = "mia") -> httpx.Response:
-        conversation = {
-            "isGroup": True,
-            "conversationType": "channel",
-            "tenantId": TENANT,
-            "id": TEAM_ID,
-        }
-        activity = self.base(who, "conversationUpdate", conversation)
+        activity = self.base(who, "conversationUpdate", self.channel(TEAM_ID))
         activity["membersAdded"] = [{"id": BOT_ID}]
         activity["channelData"] = {
             "team": {"aadGroupId": "group-1", "name": "Sales", "id": TEAM_ID},
@@ -193,16 +187,13 @@ def teams_world(database_url: str, **overrides: Any) -> Iterator[TeamsWorld]:
             scheduler_enabled=False,
             **overrides,
         )
-        seeded = seed(settings)
-        services = build_services(settings)
-        clock = FixedClock(NOW)
-        services.clock = clock  # type: ignore[assignment]
-        services.teams_token_source = lambda scope: OUTBOUND_TOKEN
-        app = create_app(settings, services)
-        with serving(app) as base_url:
+
+        def stay_offline(services: Any) -> None:
+            services.teams_token_source = lambda scope: OUTBOUND_TOKEN
+
+        with running_app(settings, stay_offline) as (base_url, seeded, clock, services):
             world = TeamsWorld(base_url, fake, seeded, clock, services)
             try:
                 yield world
             finally:
                 world.http.close()
-                services.close()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from core.model import Rep, Team
-from core.ports import TeamsConversation, UnitOfWork
+from core.ports import TeamsConversation
 from handlers.targets import Target, channel_target, dm_target
 from storage.db import create_engine_for, create_schema
 from storage.uow import UnitOfWorkFactory
@@ -20,7 +20,7 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sql", "fake"])
-def units(request: pytest.FixtureRequest, database_url: str) -> Iterator[Callable[[], UnitOfWork]]:
+def units(request: pytest.FixtureRequest, database_url: str) -> Iterator[Callable[[], Any]]:
     if request.param == "fake":
         if not database_url.startswith("sqlite"):
             pytest.skip("the fake is checked once, beside SQLite")

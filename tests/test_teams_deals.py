@@ -10,16 +10,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, col, select
 
 from bot.teams.listeners import OUT_OF_DATE
 from bot.teams.render import CARD_CONTENT_TYPE
 from bot.teams.replies import MESSAGE_RESPONSE, SENT_PRIVATELY
 from bot.teams.translate import TEAMS_HELP
 from core.model import ActionStatus, DealStatus
-from storage.tables import ActionRow
 from tests.adaptive_cards import card_text, item_press
 from tests.fake_teams import OUTBOUND_TOKEN
+from tests.slack_world import action_status
 from tests.teams_world import APP_ID, CHANNEL_ID, TEAM_ID, TeamsWorld, teams_world
 
 
@@ -30,12 +29,7 @@ def world(database_url: str) -> Iterator[TeamsWorld]:
 
 
 def _status(world: TeamsWorld, title_part: str) -> tuple[str, datetime | None]:
-    with Session(world.services.engine) as session:
-        row = session.exec(
-            select(ActionRow).where(col(ActionRow.title).like(f"%{title_part}%"))
-        ).first()
-    assert row is not None
-    return row.status, row.snoozed_until
+    return action_status(world.services.engine, title_part)
 
 
 def _list_card(world: TeamsWorld, who: str = "ana") -> dict:
@@ -110,7 +104,7 @@ def test_a_channel_mention_answers_in_a_private_chat_and_says_so_in_the_thread(
     assert private.conversation == "a:chat-1"
     assert "Globex renewal" in card_text(private.card) and "Acme EU" not in card_text(private.card)
     note = next(c for c in calls if c.method == "reply")
-    assert note.conversation.startswith(CHANNEL_ID + ";messageid=")
+    assert (note.conversation or "").startswith(CHANNEL_ID + ";messageid=")
     assert note.body["text"] == SENT_PRIVATELY and "Globex" not in note.text
     with world.uow() as uow:
         chat = uow.teams_conversations.get("user:aad-ana")
@@ -249,8 +243,7 @@ def test_removing_the_app_forgets_the_chat_but_a_team_removal_keeps_peoples_chat
         assert uow.teams_conversations.get("user:aad-ana") is None
         assert uow.teams_conversations.get(f"channel:{TEAM_ID}") is not None
     world.install_personal("ana")
-    left = world.base("ana", "conversationUpdate", {"isGroup": True, "conversationType": "channel",
-                                                    "tenantId": "test-tenant", "id": TEAM_ID})  # fmt: skip
+    left = world.base("ana", "conversationUpdate", world.channel(TEAM_ID))
     left |= {"membersRemoved": [{"id": f"28:{APP_ID}"}]}
     left["channelData"] = {"team": {"id": TEAM_ID, "name": "Sales"}, "eventType": "teamMemberRemoved",
                            "tenant": {"id": "test-tenant"}}  # fmt: skip

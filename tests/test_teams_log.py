@@ -7,12 +7,12 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from bot.teams.render import CARD_CONTENT_TYPE
 from bot.teams.replies import MESSAGE_RESPONSE
 from handlers.log_form import LOG_FORM
 from tests.adaptive_cards import card_text, presses
+from tests.slack_world import activities
 from tests.teams_world import TeamsWorld, teams_world
 
 
@@ -23,9 +23,7 @@ def world(database_url: str) -> Iterator[TeamsWorld]:
 
 
 def _activities(world: TeamsWorld) -> list[tuple[Any, ...]]:
-    with world.services.engine.connect() as conn:
-        rows = conn.execute(text("select deal_id, kind, summary, surface from activity"))
-        return [tuple(r) for r in rows]
+    return activities(world.services.engine)
 
 
 def _press(card: dict[str, Any], action_id: str, title: str | None = None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ production, and then checks nothing: that is for the Bot Framework Emulator on a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -48,9 +49,12 @@ class TeamsBot:
         activity = _activity(body)
         if activity is None:
             return 400, {"error": "the body is not a Bot Framework activity"}
+        header = authorization if self.check_tokens else None
         try:
-            header = authorization if self.check_tokens else None
-            checked = await self.authentication.authenticate_request(activity, header)
+            # In a thread: botbuilder fetches the signing keys (daily) with a blocking
+            # `requests.get` and no timeout, which would stall every other request meanwhile.
+            checking = self.authentication.authenticate_request(activity, header)
+            checked = await asyncio.to_thread(asyncio.run, checking)
         except Exception as error:  # every way a token can be wrong is a refusal, never a 500
             log.warning("Teams request refused: %s", type(error).__name__)
             return 401, {"error": "unauthorized"}

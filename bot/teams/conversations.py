@@ -121,8 +121,7 @@ def _channel(
 ) -> TeamsConversation:
     """A team channel; names only as Teams gives them (an install does, a message does not).
     A team's first channel has the team's id and no name of its own: General."""
-    team = data.get("team") if isinstance(data.get("team"), Mapping) else {}
-    channel = data.get("channel") if isinstance(data.get("channel"), Mapping) else {}
+    team, channel = _mapping(data.get("team")), _mapping(data.get("channel"))
     name = channel.get("name") or (GENERAL if channel_id == team.get("id") else None)
     conversation = {**(reference.get("conversation") or {}), "id": channel_id}
     return TeamsConversation(
@@ -139,6 +138,10 @@ def _conversation(
     key: str, reference: dict[str, Any], at: datetime, tenant: str | None
 ) -> TeamsConversation:
     return TeamsConversation(key=key, reference=reference, updated_at=at, tenant_id=tenant)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _id(value: Any) -> str | None:
