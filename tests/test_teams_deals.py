@@ -251,3 +251,14 @@ def test_removing_the_app_forgets_the_chat_but_a_team_removal_keeps_peoples_chat
     with world.uow() as uow:
         assert uow.teams_conversations.get(f"channel:{TEAM_ID}") is None
         assert uow.teams_conversations.get("user:aad-ana") is not None
+
+
+def test_handlers_in_worker_processes_answer_the_same(tmp_path: object) -> None:
+    url = f"sqlite:///{tmp_path}/dealbot.db"
+    with teams_world(url, action_list_size=2, handler_processes=1) as world:
+        world.message("ana", "deals")
+        card = world.last_card(1)
+        assert "Showing 1-2" in card_text(card) and card["actions"][0]["verb"] == "dealbot.more"
+        press = item_press(card, "Globex renewal", "dealbot.done")
+        kind, value = world.answer(world.execute("ana", press))
+        assert kind == CARD_CONTENT_TYPE and "Done: Send contract" in card_text(value)
