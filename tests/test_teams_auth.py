@@ -110,10 +110,12 @@ def test_local_development_mode_takes_unsigned_requests_and_sends_without_a_toke
         app = create_app(settings)
         world = TeamsWorld("", fake, None, None, app.state.services)  # type: ignore[arg-type]
         with serving(app) as base:
-            activity = world.base("ana", "message", world.personal("ana")) | {"text": "deals"}
+            # as the Bot Framework Emulator sends it: a conversation with no type, one to one
+            activity = world.base("ana", "message", {"id": "emulator-1"}) | {"text": "deals"}
             response = httpx.post(f"{base}/api/messages", json=activity, timeout=10)
             assert response.status_code == 200
             (reply,) = fake.wait_for("reply")
+            assert reply.conversation == "emulator-1" and fake.calls_for("create") == []
         app.state.services.close()
     assert "authorization" not in reply.headers
     assert "Acme EU" in reply.text

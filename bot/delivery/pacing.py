@@ -1,10 +1,10 @@
 """When the next message may go: a global rate, one message a second per channel, and pauses.
 
 Slack allows about one `chat.postMessage` a second per channel, plus a workspace-wide budget, and
-answers 429 with Retry-After when either is exceeded. Teams allows a bot 7 messages a second in
-one conversation but only 60 in 30 seconds, so its conversations get one message every half
-second (`platform_intervals`). The pacer keeps both by itself (the global
-rate is `DEALBOT_DELIVERY_RATE_PER_SECOND`), and turns a 429 into a pause:
+answers 429 with Retry-After when either is exceeded. The pacer keeps both by itself (the global
+rate is `DEALBOT_DELIVERY_RATE_PER_SECOND`), and turns a 429 into a pause. Teams allows a bot 7
+messages a second in one conversation but only 60 in 30 seconds, so its conversations get one
+message every half second (`platform_intervals`); its 429s are handled the same way:
 
 - A 429 pauses the channel it came from for Retry-After. A per-channel limit then stalls only that
   channel; other reps' digests keep flowing.

@@ -50,7 +50,7 @@ def sightings(activity: Activity, at: datetime) -> list[Sighting]:
     user = activity.from_property
     object_id = getattr(user, "aad_object_id", None) if user is not None else None
     kind = activity.conversation.conversation_type
-    if kind == PERSONAL:
+    if personal(activity.conversation):
         if not object_id:
             return []
         return [Sighting(_conversation(teams_user_key(object_id), reference, at, tenant), True)]
@@ -84,8 +84,10 @@ def tenant_of(activity: Activity) -> str | None:
     )
 
 
-def reference_of(conversation: TeamsConversation) -> ConversationReference:
-    return ConversationReference().deserialize(conversation.reference)
+def personal(conversation: Any) -> bool:
+    """A one-to-one chat with the bot. The Bot Framework Emulator names no type: one-to-one too."""
+    kind = getattr(conversation, "conversation_type", None)
+    return kind == PERSONAL or (not kind and not getattr(conversation, "is_group", False))
 
 
 async def open_chat(

@@ -15,7 +15,6 @@ activities in and cards out:
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -48,8 +47,6 @@ from handlers.deps import Reply
 from handlers.errors import FieldErrors
 from handlers.log_form import LOG_FORM, read_log_form
 
-log = logging.getLogger(__name__)
-
 OUT_OF_DATE = "That button is out of date; deals shows the current list."
 WELCOME = (
     "Hi{name}, I'm dealbot. Every working morning I send you the actions worth your time, "
@@ -61,7 +58,8 @@ TEAM_WELCOME = (
     "come to each of you in a private chat. An admin can send a sales team's alerts to this "
     "channel with `dealbot teams alerts`."
 )
-NOT_PRESSES = frozenset({CONTEXT_KEY})
+NOT_INPUTS = frozenset({FORM_KEY, CONTEXT_KEY, "action_id"})
+"""What a form's submit button carries besides the inputs themselves."""
 
 
 @dataclass
@@ -70,6 +68,7 @@ class Press:
 
     context: TurnContext
     invoke: bool
+    replies: TeamsReplies
 
     async def replace(self, card: dict[str, Any], summary: str) -> None:
         if self.invoke:
@@ -78,10 +77,11 @@ class Press:
             await update_pressed(self.context, card_activity(card, summary))
 
     async def notice(self, text: str) -> None:
+        """Tell only the presser (a toast for Execute; their chat for a Submit in a channel)."""
         if self.invoke:
             await respond_to_invoke(self.context, message_response(text))
         else:
-            await self.context.send_activity(text_activity(text))
+            await self.replies.send(self.context, text_activity(text), private=True)
 
 
 class TeamsListeners:
@@ -141,7 +141,7 @@ class TeamsListeners:
     async def on_press(
         self, context: TurnContext, data: Mapping[str, Any], *, invoke: bool
     ) -> None:
-        press = Press(context, invoke)
+        press = Press(context, invoke, self.replies)
         actor = await self.people.actor(context)
         if actor is None:
             await press.notice(str(NotARep()))
@@ -183,7 +183,7 @@ class TeamsListeners:
     # --- the log form -----------------------------------------------------------------------
 
     async def on_log_form(self, press: Press, actor: int, data: Mapping[str, Any]) -> None:
-        names = [name for name in data if name not in NOT_PRESSES | {FORM_KEY}]
+        names = [name for name in data if name not in NOT_INPUTS]
         values = translate.form_values(data, names)
         try:
             today = self.deps.clock.now().date()

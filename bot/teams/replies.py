@@ -17,7 +17,7 @@ from botbuilder.core import BotAdapter, CardFactory, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ConversationAccount
 
 from bot.services import Services
-from bot.teams.conversations import PERSONAL, open_chat, personal_chat, tenant_of
+from bot.teams.conversations import open_chat, personal, personal_chat, tenant_of
 from bot.teams.render import CARD_CONTENT_TYPE, render_card
 from core.messages import Message
 from core.ports import TeamsConversation
@@ -80,8 +80,7 @@ async def update_pressed(context: TurnContext, activity: Activity) -> None:
 
 
 def is_personal(context: TurnContext) -> bool:
-    conversation = context.activity.conversation
-    return conversation is not None and conversation.conversation_type == PERSONAL
+    return personal(context.activity.conversation)
 
 
 class TeamsReplies:
