@@ -12,6 +12,7 @@ from bot.delivery.wiring import build_delivery_worker
 from bot.scheduler import digest_clock_lifespan
 from bot.services import Services
 from bot.slack.render import render_message
+from bot.teams.app import build_teams_messenger
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ async def delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.settings,
         services.engine,
         slack_render=render_message,
-        teams=getattr(app.state, "teams", None),
+        teams=build_teams_messenger(services),
     )
     if worker is None:
         yield

@@ -258,3 +258,25 @@ def test_the_morning_digest_reaches_a_teams_user_through_the_running_app(databas
         key = f"digest:{world.seeded.ana}:{now.astimezone(ZoneInfo('Europe/Berlin')).date()}"
         (row,) = [i for i in queue.by_status(limit=10) if i.key == key]
     assert (row.platform, row.target, row.status) == ("teams", "user:aad-ana", SENT)
+
+
+def test_any_process_that_delivers_gets_the_teams_messenger_from_its_services(engine) -> None:  # type: ignore[no-untyped-def]
+    from bot.delivery.wiring import build_delivery_worker
+    from bot.services import build_services
+    from bot.slack.render import render_message
+    from bot.teams.app import build_teams_messenger
+
+    configured = load_settings(
+        database_url="sqlite://", teams_app_id=APP_ID, teams_app_password="test-app-password",
+        teams_tenant_id=TENANT,
+    )  # fmt: skip
+    services = build_services(configured)
+    worker = build_delivery_worker(
+        configured, engine, slack_render=render_message, teams=build_teams_messenger(services)
+    )
+    assert worker is not None and set(worker.messengers) == {"teams"}
+    assert isinstance(worker.messengers["teams"], TeamsMessenger)
+    services.close()
+    plain = build_services(load_settings(database_url="sqlite://"))
+    assert build_teams_messenger(plain) is None
+    plain.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -13,12 +12,6 @@ from bot.delivery.slack import Renderer, SlackMessenger
 from bot.delivery.worker import DeliveryPolicy, DeliveryWorker
 from bot.settings import Settings
 from storage.delivery import OutboxQueue
-
-
-class MessengerSource(Protocol):
-    """A platform edge that can hand the worker its messenger (the Teams bot does)."""
-
-    def messenger(self) -> Messenger: ...
 
 
 def delivery_policy(settings: Settings) -> DeliveryPolicy:
@@ -33,12 +26,12 @@ def build_delivery_worker(
     engine: Engine,
     *,
     slack_render: Renderer,
-    teams: MessengerSource | None = None,
+    teams: Messenger | None = None,
 ) -> DeliveryWorker | None:
     """A worker for every platform with credentials; None when there is none (e.g. the demo).
 
     `slack_render` turns a neutral message into (fallback text, blocks): the Slack renderer.
-    `teams` is the Teams bot when Teams is configured; its messenger shares its credentials.
+    `teams` is the Teams messenger when Teams is configured (`bot.teams.app`).
     """
     messengers: dict[str, Messenger] = {}
     if settings.slack_bot_token is not None:
@@ -48,7 +41,7 @@ def build_delivery_worker(
             render=slack_render,
         )
     if teams is not None:
-        messengers["teams"] = teams.messenger()
+        messengers["teams"] = teams
     if not messengers:
         return None
     name = f"{socket.gethostname()}:{os.getpid()}"

@@ -63,16 +63,6 @@ class TeamsBot:
             return 200, None
         return int(answer.status), answer.body
 
-    def messenger(self) -> TeamsMessenger:
-        """The outbox's way to Teams, with the same credentials as the replies."""
-        services = self.listeners.services
-        return TeamsMessenger(
-            self.authentication,
-            app_id=services.settings.teams_app_id or "",
-            uow_factory=services.uow_factory,
-            clock=services.clock,
-        )
-
 
 def build_teams(services: Services) -> TeamsBot | None:
     """The Teams bot for these settings, or None when Teams is not configured."""
@@ -84,6 +74,20 @@ def build_teams(services: Services) -> TeamsBot | None:
     adapter.on_turn_error = _on_turn_error
     check = not settings.teams_dev_no_auth
     return TeamsBot(authentication, adapter, TeamsListeners(services), check_tokens=check)
+
+
+def build_teams_messenger(services: Services) -> TeamsMessenger | None:
+    """The outbox's way to Teams, for any process that delivers (the app, a worker process);
+    None when Teams is not configured."""
+    settings = services.settings
+    if not settings.teams_enabled:
+        return None
+    return TeamsMessenger(
+        bot_authentication(settings, services.teams_token_source),
+        app_id=settings.teams_app_id or "",
+        uow_factory=services.uow_factory,
+        clock=services.clock,
+    )
 
 
 def mount_teams(api: FastAPI, teams: TeamsBot) -> None:
