@@ -13,6 +13,7 @@ from bot.reports_api import reports_router
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.slack.app import build_slack_app, mount_slack
+from bot.teams.app import build_teams, mount_teams
 from bot.webhooks.routes import webhook_router
 
 
@@ -40,6 +41,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         mount_slack(app, app.state.slack)
     app.include_router(webhook_router(app.state.services))
     app.include_router(reports_router())
+    app.state.teams = build_teams(app.state.services)
+    if app.state.teams is not None:
+        mount_teams(app, app.state.teams)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(services: ServicesDep) -> JSONResponse:

@@ -87,6 +87,7 @@ def _register_commands() -> None:
         model_commands,
         outbox_commands,
         report_commands,
+        teams_commands,
         worker_command,
     )
 

@@ -12,6 +12,7 @@ from bot.delivery.wiring import build_delivery_worker
 from bot.scheduler import digest_clock_lifespan
 from bot.services import Services
 from bot.slack.render import render_message
+from bot.teams.app import build_teams_messenger
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,12 @@ async def delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not services.settings.delivery_enabled:
         yield
         return
-    worker = build_delivery_worker(services.settings, services.engine, slack_render=render_message)
+    worker = build_delivery_worker(
+        services.settings,
+        services.engine,
+        slack_render=render_message,
+        teams=build_teams_messenger(services),
+    )
     if worker is None:
         yield
         return

@@ -24,6 +24,9 @@ from storage.uow import UnitOfWorkFactory
 MODEL_CHECK_SECONDS = 60.0
 DIRECTORY_SECONDS = 5.0
 """How old the copy of the rep directory used to route leads may be."""
+PAGE_SIZE_CAPS = {"teams": 5}
+"""Items a list page may hold on a surface. A Teams message is at most about 28 KB, and an item
+with its buttons and choices takes about 2.6 KB of Adaptive Card: five a page leave room."""
 
 
 class SystemClock:
@@ -71,6 +74,9 @@ class Services:
     """Tells this process's delivery worker to look at the outbox now (set when it starts)."""
     closers: list[Callable[[], None]] = field(default_factory=list)
     """Things to stop with the app (worker pools); `stop()` runs them."""
+    teams_token_source: Callable[[str], str] | None = None
+    """Bearer tokens by scope for calls to the Teams Bot Connector. None (always in production)
+    gets them from Microsoft Entra ID with the app's secret; tests give a local stand-in."""
 
     directory: CachedDirectory = field(init=False)
 
@@ -85,7 +91,7 @@ class Services:
             forecaster=self.forecaster,
             clock=self.clock,
             pipeline=self.settings.pipeline,
-            page_size=self.settings.action_list_size,
+            page_size=min(self.settings.action_list_size, PAGE_SIZE_CAPS.get(surface, 50)),
             digest_size=self.settings.digest_size,
             surface=surface,
             desk=self.desk_policy,

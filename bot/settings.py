@@ -24,6 +24,7 @@ from core.stages import DEFAULT_OPEN_STAGES, LOST, WON, Pipeline
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "xxx", "todo"}
 DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
 ADMIN_TOKEN_MIN_LENGTH = 16
+TEAMS_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 
 
 ENV_NAMES = {
@@ -128,6 +129,27 @@ class Settings(BaseSettings):
         None,
         description="Bearer token for the reports API from other hosts; loopback needs none.",
     )
+    teams_app_id: str | None = Field(
+        None, description="The bot's Microsoft App ID (Azure Bot registration); serves Teams."
+    )
+    teams_app_password: SecretStr | None = Field(
+        None, description="The client secret of that app registration."
+    )
+    teams_tenant_id: str | None = Field(
+        None, description="Your Microsoft Entra tenant id; required for a single-tenant bot."
+    )
+    teams_app_type: Literal["SingleTenant", "MultiTenant"] = "SingleTenant"
+    teams_dev_no_auth: bool = Field(
+        False,
+        description=(
+            "Local development only: serve /api/messages without any token check (Bot Framework "
+            "Emulator, no app id). Refused with an app id or in production mode."
+        ),
+    )
+    teams_openid_metadata_url: str = Field(
+        TEAMS_OPENID_METADATA_URL,
+        description="Where the Bot Framework's token signing keys are published; tests use a fake.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -141,6 +163,9 @@ class Settings(BaseSettings):
         "webhook_secret",
         "admin_token",
         "lead_desk_config",
+        "teams_app_id",
+        "teams_app_password",
+        "teams_tenant_id",
         mode="before",
     )
     @classmethod
@@ -152,6 +177,17 @@ class Settings(BaseSettings):
     @classmethod
     def _api_url_ends_with_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("teams_app_type", mode="before")
+    @classmethod
+    def _app_type_any_case(cls, value: object) -> object:
+        names = {"singletenant": "SingleTenant", "multitenant": "MultiTenant"}
+        return names.get(value.strip().lower(), value) if isinstance(value, str) else value
+
+    @property
+    def teams_enabled(self) -> bool:
+        """Serve Teams at /api/messages: with an app id, or in local development without one."""
+        return self.teams_app_id is not None or self.teams_dev_no_auth
 
     @property
     def pipeline(self) -> Pipeline:
@@ -178,8 +214,14 @@ class Settings(BaseSettings):
                 "SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not: "
                 "set the signing secret from your Slack app's Basic Information page"
             )
+        _teams_make_sense(self)
         if self.mode != "demo":
-            for name in ("slack_signing_secret", "webhook_secret", "admin_token"):
+            for name in (
+                "slack_signing_secret",
+                "webhook_secret",
+                "admin_token",
+                "teams_app_password",
+            ):
                 secret = getattr(self, name)
                 if secret is not None and secret.get_secret_value().strip().lower() in PLACEHOLDERS:
                     raise ValueError(
@@ -197,6 +239,38 @@ class Settings(BaseSettings):
                 "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
             )
         return self
+
+
+def _teams_make_sense(settings: Settings) -> None:
+    if settings.teams_dev_no_auth:
+        if settings.teams_app_id is not None:
+            raise ValueError(
+                "DEALBOT_TEAMS_DEV_NO_AUTH is only for local development without an app id: "
+                "unset it, or unset DEALBOT_TEAMS_APP_ID"
+            )
+        if settings.mode == "production":
+            raise ValueError(
+                "DEALBOT_TEAMS_DEV_NO_AUTH accepts unauthenticated Teams requests and is refused "
+                "in production: set DEALBOT_MODE=development (or demo) on a local machine"
+            )
+        return
+    if settings.teams_app_id is None:
+        if settings.teams_app_password is not None or settings.teams_tenant_id is not None:
+            raise ValueError(
+                "DEALBOT_TEAMS_APP_PASSWORD or DEALBOT_TEAMS_TENANT_ID is set but "
+                "DEALBOT_TEAMS_APP_ID is not: set the bot's Microsoft App ID too"
+            )
+        return
+    if settings.teams_app_password is None:
+        raise ValueError(
+            "DEALBOT_TEAMS_APP_ID is set but DEALBOT_TEAMS_APP_PASSWORD is not: create a client "
+            "secret for the app registration and set it"
+        )
+    if settings.teams_app_type == "SingleTenant" and settings.teams_tenant_id is None:
+        raise ValueError(
+            "DEALBOT_TEAMS_TENANT_ID is required for a single-tenant bot: set your Microsoft "
+            "Entra tenant id, or DEALBOT_TEAMS_APP_TYPE=MultiTenant"
+        )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -90,6 +90,8 @@ class Team:
     alert_channel: str | None = None
     hot_lead_sla_minutes: int = 5
     escalation_minutes: int = 15
+    teams_channel: str | None = None
+    """A Microsoft Teams channel id for alerts; when set, alerts go there instead of Slack."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,7 @@ class TeamRepository(Protocol):
     def add(self, team: Team) -> Team: ...
     def get(self, team_id: int) -> Team | None: ...
     def list(self) -> list[Team]: ...
+    def update(self, team: Team) -> Team: ...
 
 
 class AccountRepository(Protocol):
@@ -315,6 +316,39 @@ class IdempotencyKeys(Protocol):
     def result(self, key: str) -> str | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class TeamsConversation:
+    """Where the bot can write in Microsoft Teams without being spoken to first.
+
+    Keyed `user:<Entra object id>` for a person's chat with the bot and `channel:<channel id>` for
+    a team channel. `reference` is the Bot Framework conversation reference as JSON (service URL,
+    bot, user, conversation); a person seen only in a channel has a reference without a
+    conversation yet, which the sender creates on first use.
+    """
+
+    key: str
+    reference: dict[str, Any]
+    updated_at: datetime
+    tenant_id: str | None = None
+    team_name: str | None = None
+    channel_name: str | None = None
+
+
+class TeamsConversations(Protocol):
+    def save(self, conversation: TeamsConversation, *, replace: bool = True) -> None:
+        """Store under its key; with `replace=False`, only when nothing is stored there yet."""
+        ...
+
+    def get(self, key: str) -> TeamsConversation | None: ...
+    def forget(self, key: str) -> None:
+        """The bot was removed from that chat or team."""
+        ...
+
+    def channels(self) -> list[TeamsConversation]:
+        """Every team channel the bot was installed in, by team and channel name."""
+        ...
+
+
 class UnitOfWork(Protocol):
     reps: RepRepository
     teams: TeamRepository
@@ -330,6 +364,7 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     outbox: Outbox
     idempotency: IdempotencyKeys
+    teams_conversations: TeamsConversations
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -26,6 +26,7 @@ class TeamRow(SQLModel, table=True):
     alert_channel: str | None = None
     hot_lead_sla_minutes: int = 5
     escalation_minutes: int = 15
+    teams_channel: str | None = None
 
 
 class RepRow(SQLModel, table=True):
@@ -250,3 +251,14 @@ class OutboxRow(SQLModel, table=True):
     """The lease token of the worker sending it (status "sending"); its updates must match it."""
     sent_ref: str | None = None
     """Where the platform put it (e.g. Slack `channel/ts`), so later edits can update it in place."""
+
+
+class TeamsConversationRow(SQLModel, table=True):
+    __tablename__ = "teams_conversation"
+    key: str = Field(primary_key=True)
+    """`user:<Entra object id>` or `channel:<channel id>`."""
+    reference: dict[str, Any] = _json()
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    tenant_id: str | None = None
+    team_name: str | None = None
+    channel_name: str | None = None

@@ -22,6 +22,7 @@ from storage.repositories import (
     SqlSignalRepository,
     SqlTeamRepository,
 )
+from storage.teams_conversations import SqlTeamsConversations
 
 
 class SqlUnitOfWork:
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     audit: ports.AuditLog
     outbox: ports.Outbox
     idempotency: ports.IdempotencyKeys
+    teams_conversations: ports.TeamsConversations
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(self.session)
         self.outbox = SqlOutbox(self.session)
         self.idempotency = SqlIdempotencyKeys(self.session)
+        self.teams_conversations = SqlTeamsConversations(self.session)
         return self
 
     def __exit__(

@@ -26,6 +26,7 @@ from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fake_slack_answers import slack_answer
+from tests.local_http import send_json, start_server, stop_server
 
 JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "user_auth_blocks")
 """Form fields Slack takes as JSON text; the fake decodes them so tests can read them back."""
@@ -98,24 +99,16 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- life cycle -----------------------------------------------------------------------------
 
     def start(self) -> Self:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name="fake-slack", daemon=True
-        )
-        self._thread.start()
+        self._server = start_server(_handler_for(self), "fake-slack")
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            stop_server(self._server)
             self._server = None
 
     def __enter__(self) -> Self:
@@ -271,14 +264,7 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             if fake.latency:
                 time.sleep(fake.latency)
             status, extra, body = fake.answer(method, params, headers, parts.path)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, extra, body)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the calls list is the log

@@ -26,7 +26,7 @@ from core.model import (
     Rep,
     StageChange,
 )
-from core.ports import OutboxItem
+from core.ports import OutboxItem, TeamsConversation
 
 V = TypeVar("V")
 
@@ -181,6 +181,30 @@ class FakeActivityRepository(_DictRepository[Activity]):
         return [a for a in self.list() if a.lead_id and (wanted is None or a.lead_id in wanted)]
 
 
+class FakeTeamsConversations:
+    def __init__(self, rows: dict[str, TeamsConversation]) -> None:
+        self.rows = rows
+
+    def save(self, conversation: TeamsConversation, *, replace: bool = True) -> None:
+        known = self.rows.get(conversation.key)
+        if known is None:
+            self.rows[conversation.key] = conversation
+        elif replace:
+            kept = {f: getattr(known, f) for f in ("tenant_id", "team_name", "channel_name")}
+            given = {f: v for f, v in kept.items() if getattr(conversation, f) is None}
+            self.rows[conversation.key] = dataclasses.replace(conversation, **given)
+
+    def get(self, key: str) -> TeamsConversation | None:
+        return self.rows.get(key)
+
+    def forget(self, key: str) -> None:
+        self.rows.pop(key, None)
+
+    def channels(self) -> list[TeamsConversation]:
+        found = [c for c in self.rows.values() if c.key.startswith("channel:")]
+        return sorted(found, key=lambda c: (c.team_name or "", c.channel_name or "", c.key))
+
+
 class FakeOutbox:
     """Outbox rows by key: a repeated key is a no-op that returns False, as in the SQL outbox."""
 
@@ -271,6 +295,7 @@ class FakeDatabase:
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     idempotency_keys: dict[str, datetime] = field(default_factory=dict)
     idempotency_results: dict[str, str] = field(default_factory=dict)
+    teams_conversations: dict[str, TeamsConversation] = field(default_factory=dict)
 
     def snapshot(self) -> FakeDatabase:
         """An independent copy; stored values are frozen, so copying the containers is enough."""
@@ -285,6 +310,7 @@ class FakeDatabase:
             outbox=dict(self.outbox),
             idempotency_keys=dict(self.idempotency_keys),
             idempotency_results=dict(self.idempotency_results),
+            teams_conversations=dict(self.teams_conversations),
         )
 
 
@@ -328,3 +354,4 @@ class FakeUnitOfWork:
         self.idempotency = FakeIdempotencyKeys(
             working.idempotency_keys, working.idempotency_results
         )
+        self.teams_conversations = FakeTeamsConversations(working.teams_conversations)

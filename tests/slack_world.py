@@ -20,12 +20,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from sqlalchemy import Engine, text
+from sqlmodel import Session, col, select
 
 from bot.app import create_app
 from bot.services import build_services
 from bot.settings import Settings, load_settings
 from core.model import Account, Deal, NextAction, Rep, Role
 from storage.db import create_schema
+from storage.tables import ActionRow
 from tests.fake_slack import Call, FakeSlack
 from tests.live_server import serving
 
@@ -208,6 +211,27 @@ def all_text(params: dict[str, Any]) -> str:
 
 
 @contextmanager
+def running_app(
+    settings: Settings, prepare: Callable[[Any], None] | None = None
+) -> Iterator[tuple[str, Seeded, FixedClock, Any]]:
+    """The seeded app serving over HTTP on a fixed clock: (base URL, seeded, clock, services).
+
+    `prepare` adjusts the services before the app is built from them."""
+    seeded = seed(settings)
+    services = build_services(settings)
+    clock = FixedClock(NOW)
+    services.clock = clock  # type: ignore[assignment]
+    if prepare is not None:
+        prepare(services)
+    app = create_app(settings, services)
+    try:
+        with serving(app) as base_url:
+            yield base_url, seeded, clock, services
+    finally:
+        services.close()
+
+
+@contextmanager
 def slack_world(database_url: str, **overrides: Any) -> Iterator[SlackWorld]:
     with FakeSlack(DIRECTORY) as fake:
         settings = load_settings(
@@ -218,18 +242,29 @@ def slack_world(database_url: str, **overrides: Any) -> Iterator[SlackWorld]:
             scheduler_enabled=False,
             **overrides,
         )
-        seeded = seed(settings)
-        services = build_services(settings)
-        clock = FixedClock(NOW)
-        services.clock = clock  # type: ignore[assignment]
-        app = create_app(settings, services)
-        with serving(app) as base_url:
+        with running_app(settings) as (base_url, seeded, clock, services):
             world = SlackWorld(base_url, fake, seeded, clock, services)
             try:
                 yield world
             finally:
                 world.http.close()
-                services.close()
+
+
+def activities(engine: Engine) -> list[tuple[Any, ...]]:
+    """Every activity as (deal, kind, summary, surface)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("select deal_id, kind, summary, surface from activity"))
+        return [tuple(row) for row in rows]
+
+
+def action_status(engine: Engine, title_part: str) -> tuple[str, datetime | None]:
+    """(status, snoozed until) of the action whose title contains `title_part`."""
+    with Session(engine) as session:
+        row = session.exec(
+            select(ActionRow).where(col(ActionRow.title).like(f"%{title_part}%"))
+        ).first()
+    assert row is not None
+    return row.status, row.snoozed_until
 
 
 def find(items: list[Any], predicate: Callable[[Any], bool]) -> Any:

@@ -128,6 +128,53 @@ def test_imports_follow_the_layer_arrows() -> None:
     assert not violations, "wrong import arrows:\n" + "\n".join(map(str, violations))
 
 
+BOTBUILDER = frozenset({"botbuilder", "botframework", "msrest"})
+BOTBUILDER_HOME = "bot/teams/"
+"""botbuilder-python is archived upstream: keeping it (and the msrest it speaks through) in one
+folder means moving to its successor touches that folder alone."""
+
+
+def botbuilder_outside_its_folder(source: str, relative_path: str) -> list[str]:
+    """Imports of botbuilder (or botframework, msrest) from a module outside bot/teams/."""
+    if relative_path.startswith(BOTBUILDER_HOME):
+        return []
+    tree = ast.parse(source, filename=relative_path)
+    return [
+        f"{relative_path}:{line} imports {module}"
+        for line, module in _imported_modules(tree, relative_path)
+        if module.split(".")[0] in BOTBUILDER
+    ]
+
+
+def test_botbuilder_is_imported_only_in_bot_teams() -> None:
+    modules = layer_modules()
+    assert any(p.relative_to(REPO_ROOT).as_posix().startswith(BOTBUILDER_HOME) for p in modules)
+    found = [
+        line
+        for path in modules
+        for line in botbuilder_outside_its_folder(
+            path.read_text(encoding="utf-8"), path.relative_to(REPO_ROOT).as_posix()
+        )
+    ]
+    assert not found, "botbuilder outside bot/teams/:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("path", "source", "found"),
+    [
+        ("bot/delivery/teams.py", "from botbuilder.core import TurnContext\n", 1),
+        ("bot/app.py", "def f():\n    import botframework.connector\n", 1),
+        ("bot/services.py", "from msrest.exceptions import HttpOperationError\n", 1),
+        ("bot/teams/app.py", "from botbuilder.core import TurnContext\n", 0),
+        ("bot/app.py", "from bot.teams.app import build_teams\n", 0),
+    ],
+)
+def test_the_botbuilder_check_catches_imports_outside_bot_teams(
+    path: str, source: str, found: int
+) -> None:
+    assert len(botbuilder_outside_its_folder(source, path)) == found
+
+
 def test_frameworks_are_not_allowed_outside_bot() -> None:
     for layer, allowed in ALLOWED.items():
         if layer != "bot":

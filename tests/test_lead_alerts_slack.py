@@ -179,8 +179,12 @@ def test_a_manager_reassigns_from_the_channel_alert_and_the_new_owner_hears(data
             first_owner = uow.leads.get(lead_id).owner_id
         other = desk.team.ben if first_owner != desk.team.ben else desk.team.ana
         other_slack = "UBEN" if other == desk.team.ben else "UANA"
-        select = {"type": "static_select", "action_id": "dealbot.lead_reassign",
-                  "selected_option": {"value": f"{lead_id}|{other}", "text": {"type": "plain_text", "text": "x"}}}  # fmt: skip
+        option = {"value": f"{lead_id}|{other}", "text": {"type": "plain_text", "text": "x"}}
+        select = {
+            "type": "static_select",
+            "action_id": "dealbot.lead_reassign",
+            "selected_option": option,
+        }
         from urllib.parse import urlencode
 
         payload = {

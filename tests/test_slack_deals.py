@@ -9,11 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, col, select
 
 from core.model import ActionStatus, DealStatus
-from storage.tables import ActionRow
-from tests.slack_world import SlackWorld, all_text, slack_world
+from tests.slack_world import SlackWorld, action_status, all_text, slack_world
 
 
 @pytest.fixture
@@ -47,12 +45,7 @@ def _choose(select: dict, label: str) -> dict:
 
 
 def _status(world: SlackWorld, title_part: str) -> tuple[str, datetime | None]:
-    with Session(world.services.engine) as session:
-        row = session.exec(
-            select(ActionRow).where(col(ActionRow.title).like(f"%{title_part}%"))
-        ).first()
-    assert row is not None
-    return row.status, row.snoozed_until
+    return action_status(world.services.engine, title_part)
 
 
 def test_deals_answers_privately_with_the_ranked_list_and_its_buttons(world: SlackWorld) -> None:

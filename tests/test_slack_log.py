@@ -8,9 +8,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
-from tests.slack_world import SlackWorld, all_text, slack_world
+from tests.slack_world import SlackWorld, activities, all_text, slack_world
 
 
 @pytest.fixture
@@ -20,11 +19,7 @@ def world(database_url: str) -> Iterator[SlackWorld]:
 
 
 def _activities(world: SlackWorld) -> list[tuple[Any, ...]]:
-    with world.services.engine.connect() as conn:
-        return [
-            tuple(r)
-            for r in conn.execute(text("select deal_id, kind, summary, surface from activity"))
-        ]
+    return activities(world.services.engine)
 
 
 def _button(params: dict[str, Any], action_id: str) -> dict[str, Any]:

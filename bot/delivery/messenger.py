@@ -11,7 +11,7 @@ table and the CLI, so they must never carry the message text (it holds customer 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.ports import OutboxItem
 
@@ -39,6 +39,19 @@ class PermanentFailure:
 
 
 Outcome = Sent | RateLimited | TransientFailure | PermanentFailure
+
+DEFAULT_RETRY_AFTER = 1.0
+
+
+def retry_after_of(headers: Any) -> float:
+    """Seconds from a Retry-After header (any letter case); 1 s when absent or unreadable."""
+    for name, value in dict(headers or {}).items():
+        if str(name).lower() == "retry-after":
+            try:
+                return max(0.0, float(value))
+            except (TypeError, ValueError):
+                return DEFAULT_RETRY_AFTER
+    return DEFAULT_RETRY_AFTER
 
 
 class Messenger(Protocol):

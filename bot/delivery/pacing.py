@@ -2,7 +2,9 @@
 
 Slack allows about one `chat.postMessage` a second per channel, plus a workspace-wide budget, and
 answers 429 with Retry-After when either is exceeded. The pacer keeps both by itself (the global
-rate is `DEALBOT_DELIVERY_RATE_PER_SECOND`), and turns a 429 into a pause:
+rate is `DEALBOT_DELIVERY_RATE_PER_SECOND`), and turns a 429 into a pause. Teams allows a bot 7
+messages a second in one conversation but only 60 in 30 seconds, so its conversations get one
+message every half second (`platform_intervals`); its 429s are handled the same way:
 
 - A 429 pauses the channel it came from for Retry-After. A per-channel limit then stalls only that
   channel; other reps' digests keep flowing.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Mapping
 from typing import Protocol
 
 RECENT = 20
@@ -44,17 +47,27 @@ class Pacer:
     """Hands out send slots; call `turn(channel)` before each send and report 429s back."""
 
     def __init__(
-        self, rate_per_second: float, channel_interval: float = 1.0, timer: Timer | None = None
+        self,
+        rate_per_second: float,
+        channel_interval: float = 1.0,
+        timer: Timer | None = None,
+        platform_intervals: Mapping[str, float] | None = None,
     ) -> None:
         if rate_per_second <= 0:
             raise ValueError("the delivery rate must be above zero")
         self.interval = 1.0 / rate_per_second
         self.channel_interval = channel_interval
+        self.platform_intervals = dict(platform_intervals or {})
         self.timer = timer or RealTimer()
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._channel_free: dict[str, float] = {}
         self._recent: deque[float | None] = deque(maxlen=RECENT)
+
+    def interval_of(self, channel: str) -> float:
+        """Seconds between two messages to `channel` (`<platform>:<target>`) on its platform."""
+        platform = channel.partition(":")[0]
+        return self.platform_intervals.get(platform, self.channel_interval)
 
     def channel_wait(self, channel: str) -> float:
         """Seconds until `channel` may send again, as things stand now."""
@@ -70,7 +83,7 @@ class Pacer:
                 continue
             slot = max(now, self._next_slot)
             self._next_slot = slot + self.interval
-            self._channel_free[channel] = slot + self.channel_interval
+            self._channel_free[channel] = slot + self.interval_of(channel)
             if slot > now:
                 await self.timer.sleep(slot - now)
             if self._paused_until <= self.timer.monotonic():

@@ -22,7 +22,14 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.delivery.messenger import Outcome, PermanentFailure, RateLimited, Sent, TransientFailure
+from bot.delivery.messenger import (
+    Outcome,
+    PermanentFailure,
+    RateLimited,
+    Sent,
+    TransientFailure,
+    retry_after_of,
+)
 from core.messages import Message, message_from_dict
 from core.ports import OutboxItem
 
@@ -34,7 +41,6 @@ METADATA_EVENT = "dealbot_outbox"
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "timeout"}
 )
-DEFAULT_RETRY_AFTER = 1.0
 
 
 class SlackMessenger:
@@ -118,14 +124,3 @@ def outcome_of_error(error: SlackApiError) -> Outcome:
     if status >= 500 or status == 408 or code in TRANSIENT_ERRORS:
         return TransientFailure(f"HTTP {status} {code}".strip())
     return PermanentFailure(code or f"HTTP {status}")
-
-
-def retry_after_of(headers: Any) -> float:
-    """Seconds from a Retry-After header (any letter case); 1 s when absent or unreadable."""
-    for name, value in dict(headers or {}).items():
-        if str(name).lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except (TypeError, ValueError):
-                return DEFAULT_RETRY_AFTER
-    return DEFAULT_RETRY_AFTER

@@ -23,11 +23,16 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
 
 
 def build_delivery_worker(
-    settings: Settings, engine: Engine, *, slack_render: Renderer
+    settings: Settings,
+    engine: Engine,
+    *,
+    slack_render: Renderer,
+    teams: Messenger | None = None,
 ) -> DeliveryWorker | None:
     """A worker for every platform with credentials; None when there is none (e.g. the demo).
 
     `slack_render` turns a neutral message into (fallback text, blocks): the Slack renderer.
+    `teams` is the Teams messenger when Teams is configured (`bot.teams.app`).
     """
     messengers: dict[str, Messenger] = {}
     if settings.slack_bot_token is not None:
@@ -36,6 +41,8 @@ def build_delivery_worker(
             base_url=settings.slack_api_url,
             render=slack_render,
         )
+    if teams is not None:
+        messengers["teams"] = teams
     if not messengers:
         return None
     name = f"{socket.gethostname()}:{os.getpid()}"

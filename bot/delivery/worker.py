@@ -50,6 +50,8 @@ class DeliveryPolicy:
     max_attempts: int = 6
     channel_interval: float = 1.0
     """Seconds between two messages to one channel (Slack: about one a second)."""
+    platform_intervals: Mapping[str, float] = field(default_factory=lambda: {"teams": 0.5})
+    """The same for platforms with other limits (Teams: 60 messages in 30 s per conversation)."""
     batch_size: int = 0
     """Rows per claim; 0 means two seconds' worth at the rate, at least 10 and at most 100 (a
     bigger claim mostly holds rows that must go back for their busy channel)."""
@@ -118,7 +120,12 @@ class DeliveryWorker:
         self.timer = timer or RealTimer()
         self.rng = rng or random.Random()
         self.name = name
-        self.pacer = Pacer(self.policy.rate_per_second, self.policy.channel_interval, self.timer)
+        self.pacer = Pacer(
+            self.policy.rate_per_second,
+            self.policy.channel_interval,
+            self.timer,
+            self.policy.platform_intervals,
+        )
         self._stopping = False
         self._wake = asyncio.Event()
         self._soonest = float("inf")
@@ -160,7 +167,7 @@ class DeliveryWorker:
             channel = f"{item.platform}:{item.target}"
             position = seen.get(channel, 0)
             seen[channel] = position + 1
-            wait = self.pacer.channel_wait(channel) + position * self.policy.channel_interval
+            wait = self.pacer.channel_wait(channel) + position * self.pacer.interval_of(channel)
             planned.append((position, item, channel, wait))
         planned.sort(key=lambda row: row[0])  # stable: claim order within a position
         return [(item, channel, wait) for _, item, channel, wait in planned]

@@ -8,16 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.commands import (
-    MAX_QUERY,
-    Command,
-    FindDeals,
-    ListView,
-    LogLine,
-    OpenLogForm,
-    ShowActions,
-    parse_control,
-)
+from core.chat_commands import CommandTextError, deals_command, log_command, wants_help
+from core.commands import MAX_QUERY, Command, FindDeals, parse_control
+
+__all__ = ["CommandTextError", "DEALS_HELP", "block_action", "slash_command", "view_values"]
 
 DEALS_HELP = (
     "/deals: your ranked list. /deals <text>: only deals or accounts whose name contains it, "
@@ -25,31 +19,15 @@ DEALS_HELP = (
 )
 
 
-class CommandTextError(ValueError):
-    """The text after a slash command cannot be used; the message says what to type."""
-
-
 def slash_command(actor_id: int, command: str, text: str) -> Command | None:
     """`/deals ...` or `/log ...` as a command; None for `help` (the caller shows usage)."""
-    text = " ".join(text.split()) if command == "/deals" else text.strip()
-    if text.lower() in ("help", "?"):
+    if wants_help(text):
         return None
     if command == "/deals":
-        return _deals(actor_id, text)
+        return deals_command(actor_id, text)
     if command == "/log":
-        return OpenLogForm(actor_id) if not text else LogLine(actor_id, text)
+        return log_command(actor_id, text)
     raise CommandTextError(f"dealbot doesn't know {command}; try /deals or /log.")
-
-
-def _deals(actor_id: int, text: str) -> ShowActions:
-    team = text.lower() == "team" or text.lower().startswith("team ")
-    query = text[4:].strip() if team else text
-    if len(query) > MAX_QUERY:
-        raise CommandTextError(
-            f"That filter is {len(query)} characters; use part of a deal or account name "
-            f"(up to {MAX_QUERY})."
-        )
-    return ShowActions(actor_id, ListView(query=query, team=team))
 
 
 def block_action(actor_id: int, action: Mapping[str, Any]) -> Command | None:
