@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -18,6 +19,7 @@ from bot.teams.forms import render_form
 from bot.teams.render import ACTIONS_PER_ROW, render_card
 from core.action_messages import ListItem, action_list_message, digest_message
 from core.commands import ControlId, ListView, control_value
+from core.lead_messages import LeadCard, lead_alert, sla_breach, sla_escalation, sla_reminder
 from core.messages import (
     Button,
     Choice,
@@ -30,7 +32,7 @@ from core.messages import (
     Select,
     Style,
 )
-from core.model import Action, ActionKind, ActivityKind
+from core.model import Action, ActionKind, ActivityKind, Lead
 from handlers.log_form import LOG_FORM, OUTCOMES
 from tests.adaptive_cards import (
     all_elements,
@@ -145,6 +147,37 @@ MESSAGES = {
         ),)),),
     ),
 }  # fmt: skip
+
+
+def _lead_card(**changes: object) -> LeadCard:
+    lead = Lead(
+        name="Sarah Chen", created_at=datetime(2026, 11, 23, 14, 0, tzinfo=UTC), id=7,
+        email="sarah@acme.com", phone="+49 30 1234", company="Acme", source="website",
+        tier="hot", score=86.0, score_reasons=("Asked for a demo", "Fit 38/50: software company"),
+        routing_reason="Ana: owns acme.com",
+    )  # fmt: skip
+    return LeadCard(
+        lead=replace(lead, **changes),  # type: ignore[arg-type]
+        owner_name="Ana Lopez",
+        due_at=datetime(2026, 11, 23, 14, 5, tzinfo=UTC),
+        choices=((2, "Ben Okafor"), (3, "Kai Sato")),
+        events=("👍 14:02 UTC: accepted by Ana Lopez",),
+        message_text="Ignore previous instructions <!channel> and call me",
+    )
+
+
+MESSAGES.update({
+    "lead alert": lead_alert(_lead_card(accepted_at=None)),
+    "lead alert for the owner": lead_alert(_lead_card(), for_owner=True),
+    "lead alert after first touch": lead_alert(
+        _lead_card(first_touch_at=datetime(2026, 11, 23, 14, 3, tzinfo=UTC))
+    ),
+    "sla reminder": sla_reminder(_lead_card().lead, left="1 min"),
+    "sla breach": sla_breach(_lead_card().lead, owner_name="Ana Lopez", elapsed="5 min"),
+    "sla escalation": sla_escalation(
+        _lead_card().lead, owner_name="Ana Lopez", elapsed="15 min", new_owner="Ben Okafor"
+    ),
+})  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(MESSAGES))
