@@ -12,6 +12,7 @@ An HTTP server on 127.0.0.1 that plays two parts:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -78,6 +79,17 @@ class _Failure:
         return True
 
 
+@functools.cache
+def signing_key() -> rsa.RSAPrivateKey:
+    """One key for every fake in the test run.
+
+    botbuilder caches the signing keys it fetched by metadata URL for the whole process, and a
+    later fake can get a port (so a URL) an earlier one had: with a key per fake, a token signed
+    by the new key would meet the old cached key, under the same key id, and fail now and then.
+    """
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 @dataclass
 class FakeTeams:
     members: dict[str, Member] = field(default_factory=dict)
@@ -86,7 +98,7 @@ class FakeTeams:
     kid: str = "test-key-1"
 
     def __post_init__(self) -> None:
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.key = signing_key()
         self._calls: list[Call] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._lock = threading.Lock()
