@@ -37,6 +37,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.app_process import start_app  # noqa: E402
 from bot.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign  # noqa: E402
 from core.model import Rep, Team  # noqa: E402
 from storage.db import create_engine_for  # noqa: E402
@@ -96,26 +97,7 @@ def start_worker(url: str, fake: FakeSlack) -> subprocess.Popen[bytes]:
 
 def serve(url: str, fake: FakeSlack, port: int, *, deliver: bool) -> subprocess.Popen[bytes]:
     env = env_for(url, fake, deliver=deliver)
-    code = (
-        "import uvicorn\n"
-        "from bot.app import create_app\n"
-        "from bot.settings import load_settings\n"
-        "app = create_app(load_settings())\n"
-        "@app.get('/bench/bare')\n"
-        "def bare() -> dict[str, bool]:\n"
-        "    return {'ok': True}\n"
-        f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning')\n"
-    )
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/bench/bare", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the app did not start")
+    return start_app(env, port)
 
 
 def lead_body(n: int, tag: str) -> bytes:

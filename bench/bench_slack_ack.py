@@ -31,6 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.app_process import start_app  # noqa: E402
 from bench.synthetic import Shape, write_synthetic  # noqa: E402
 from storage.db import create_engine_for, create_schema  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
@@ -71,26 +72,7 @@ def serve(url: str, fake: FakeSlack, port: int, processes: int) -> subprocess.Po
         "DEALBOT_LOG_LEVEL": "WARNING",
         "DEALBOT_HANDLER_PROCESSES": str(processes),
     }
-    code = (
-        "import uvicorn\n"
-        "from bot.app import create_app\n"
-        "from bot.settings import load_settings\n"
-        "app = create_app(load_settings())\n"
-        "@app.get('/bench/bare')\n"
-        "def bare() -> dict[str, bool]:\n"
-        "    return {'ok': True}\n"
-        f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning')\n"
-    )
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/bench/bare", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the app did not start")
+    return start_app(env, port)
 
 
 def command_body(user: str, fake: FakeSlack) -> bytes:

@@ -132,7 +132,7 @@ class UndoLog:
 
 @dataclass(frozen=True, slots=True)
 class AcceptLead:
-    """The owner (or a manager) takes the lead; it does not stop the response clock."""
+    """The owner takes the lead (anyone may take a queued one); it does not stop the clock."""
 
     actor_id: int
     lead_id: int

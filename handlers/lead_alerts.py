@@ -8,11 +8,12 @@ hears at once. Nobody gets a DM about what they did themselves.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from core.lead_messages import LeadCard, lead_alert
 from core.messages import Message, message_to_dict
-from core.model import Lead, Rep, Team
+from core.model import ActivityKind, Lead, Rep, Team
 from core.ports import UnitOfWork
 from core.routing import eligible_reps
 from core.schedule import digest_due_date
@@ -117,7 +118,7 @@ def announce(
         _enqueue(uow, channel_key(lead.id), to.platform, to.target, lead_alert(card), lead, at)
     if owner is not None and owner.id is not None and owner.id != actor_id:
         dm = dm_target(owner)
-        message = lead_alert(card, for_owner=True)
+        message = lead_alert(replace(card, message_text=their_words(uow, lead.id)), for_owner=True)
         quiet_until = next_working_moment(owner, at)
         _enqueue(
             uow, dm_key(lead.id, owner.id), dm.platform, dm.target, message, lead, at, quiet_until
@@ -141,6 +142,16 @@ def refresh(
         payload=_payload(lead_alert(card), lead),
         at=at,
     )
+
+
+def their_words(uow: UnitOfWork, lead_id: int) -> str:
+    """What the person last wrote on a form (a note nobody on the team logged), for the owner."""
+    notes = [
+        a
+        for a in uow.activities.for_leads([lead_id])
+        if a.kind is ActivityKind.NOTE and a.rep_id is None
+    ]
+    return max(notes, key=lambda a: a.occurred_at).summary if notes else ""
 
 
 def next_working_moment(rep: Rep, at: datetime) -> datetime:

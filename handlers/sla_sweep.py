@@ -87,7 +87,7 @@ def _sweep_one(
         LeadStatus.WORKING,
     )
     if started is None or stopped or lead.tier not in deps.policy.sla.targets:
-        _clear(uow, lead, at)
+        _clear(uow, lead)
         run.stopped += 1
         return
     owner = desk.rep(lead.owner_id)
@@ -117,22 +117,17 @@ def _sweep_one(
     waited = describe_duration(elapsed(clock, at, deps.policy.sla, owner))
     for level in levels:
         _fire(uow, deps, desk, lead, owner, clock, level, waited, at, run)
+    if top < SlaLevel.BREACH:
+        return  # a reminder is the owner's; the channel alert does not change
     lead = uow.leads.get(lead.id) or lead  # an escalation may have given it to someone else
     team = desk.team_for(lead, deps.policy.default_team)
     refresh(uow, lead, lead_card(uow, lead, desk, deps.policy, at), team=team, at=at)
 
 
-def _clear(uow: UnitOfWork, lead: Lead, at: datetime) -> None:
-    if lead.id is not None and lead.sla_started_at is not None:
-        uow.leads.advance_clock(
-            lead.id,
-            started_at=lead.sla_started_at,
-            from_fired=lead.sla_fired,
-            to_fired=lead.sla_fired,
-            next_at=None,
-        )
-    elif lead.id is not None:
-        uow.leads.update(replace(lead, sla_next_at=None))
+def _clear(uow: UnitOfWork, lead: Lead) -> None:
+    """A clock found due that had stopped (touched however, closed, untimed): forget it."""
+    if lead.id is not None:
+        uow.leads.stop_clock(lead.id)
 
 
 def _fire(

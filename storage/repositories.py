@@ -222,6 +222,10 @@ class SqlLeadRepository(_RowRepository[Lead, LeadRow]):
         )
         return bool(self.session.connection().execute(statement).rowcount == 1)
 
+    def stop_clock(self, lead_id: int) -> None:
+        statement = update(self.table).where(self.table.c.id == lead_id).values(sla_next_at=None)
+        self.session.connection().execute(statement)
+
     def facts_for(self, lead_ids: Sequence[int], *, at: datetime) -> list[LeadFacts]:
         leads = self._all(col(LeadRow.id).in_(list(lead_ids)))
         return self._facts(leads, at)

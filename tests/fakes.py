@@ -131,6 +131,10 @@ class FakeLeadRepository(_DictRepository[Lead]):
         self.rows[lead_id] = replace(lead, sla_fired=to_fired, sla_next_at=next_at)
         return True
 
+    def stop_clock(self, lead_id: int) -> None:
+        if lead_id in self.rows:
+            self.rows[lead_id] = replace(self.rows[lead_id], sla_next_at=None)
+
     def with_clocks(self, *, since: datetime, until: datetime) -> list[Lead]:
         return [
             lead

@@ -140,7 +140,9 @@ def test_a_hot_lead_is_announced_edited_in_place_and_its_breach_called_out(datab
             channel[0]
         )
         assert "sarah@acme.com" in text_of(dms[0]) and "sarah@acme.com" not in text_of(channel[0])
-        assert "<!channel>" not in text_of(dms[0])  # the lead's words cannot ping anyone
+        assert "call me" in text_of(dms[0])  # the person's words reach the owner...
+        assert "<!channel>" not in text_of(dms[0])  # ...quoted and escaped: they ping nobody
+        assert "call me" not in text_of(channel[0])  # and stay out of the channel
         landed = OutboxQueue(desk.services.engine).landed(f"lead:{lead_id}:channel")
         assert landed is not None and landed[0] == "sent"
         alert_ts = (landed[1] or "").removeprefix(f"{CHANNEL}/")

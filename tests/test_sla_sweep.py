@@ -341,3 +341,25 @@ def test_a_lead_given_to_someone_off_work_waits_for_their_hours(database_url):
     sweep_at(deps, clock, kai_morning + timedelta(minutes=5))
     breach = outbox_rows(deps)[key(lead_id, NOW, "breach")]
     assert "Owner: Kai Sato" in words(breach) and "waited 5 min" in words(breach)
+
+
+def test_a_clock_stopped_some_other_way_is_cleared_once_and_not_found_again(database_url):
+    from dataclasses import replace as changed
+
+    from core.intake import LeadSubmission
+    from handlers.intake import receive_lead
+    from handlers.sla_sweep import sweep_response_clocks
+    from tests.lead_world import desk_for
+
+    deps, clock, _ = desk_for(database_url)
+    lead_id = receive_lead(
+        LeadSubmission(email="cto@acme.com", demo_request=True), deps, delivery_key="o"
+    ).lead_id
+    with deps.uow_factory() as uow:  # touched by an import, say: the clock field stays set
+        lead = uow.leads.get(lead_id)
+        uow.leads.update(changed(lead, first_touch_at=clock.current))
+        uow.commit()
+    clock.advance(minutes=20)
+    first = sweep_response_clocks(deps)
+    assert (first.due, first.stopped, first.breaches) == (1, 1, 0)
+    assert sweep_response_clocks(deps).due == 0
