@@ -72,7 +72,7 @@ class Velocity:
 def pipeline_velocity(
     open_deals: Iterable[Deal], closed_deals: Iterable[Deal], *, since: datetime, until: datetime
 ) -> list[Velocity]:
-    """Velocity per currency from the open deals and the deals closed in [since, until)."""
+    """Velocity per currency from the open deals and the deals closed from `since` to `until` (both included)."""
     open_count: dict[str, int] = defaultdict(int)
     for deal in open_deals:
         if deal.status is DealStatus.OPEN:
@@ -80,7 +80,7 @@ def pipeline_velocity(
     won: dict[str, list[Deal]] = defaultdict(list)
     closed: dict[str, int] = defaultdict(int)
     for deal in closed_deals:
-        if deal.outcome is None or deal.closed_at is None or not since <= deal.closed_at < until:
+        if deal.outcome is None or deal.closed_at is None or not since <= deal.closed_at <= until:
             continue
         closed[deal.currency] += 1
         if deal.outcome:

@@ -72,8 +72,8 @@ def reliability_diagram(bins: Sequence[ReliabilityBin], *, title: str) -> Markup
         return size - pad - p * inner
 
     parts = [
-        f'<svg class="chart" role="img" viewBox="0 0 {size} {size}" '
-        f'xmlns="http://www.w3.org/2000/svg" style="max-width:360px">'
+        f'<svg class="chart square" role="img" viewBox="0 0 {size} {size}" '
+        f'xmlns="http://www.w3.org/2000/svg">'
         f"<title>{escape(title)}</title>",
         f'<line class="axis" x1="{pad}" y1="{size - pad}" x2="{size - pad}" y2="{size - pad}"/>',
         f'<line class="axis" x1="{pad}" y1="{pad}" x2="{pad}" y2="{size - pad}"/>',
