@@ -146,7 +146,8 @@ def _form_field(field: FormField, choices: Sequence[Choice], value: str | None) 
     hint = f'<span class="dm-hint">{_e(field.hint)}</span>' if field.hint else ""
     common = f'id="f-{name}" name="{name}"{required}'
     if field.kind in ("select", "deal_search", "user"):
-        empty = _e(field.hint or f"Pick {field.label.lower()}")
+        empty = _e(field.hint or ("Pick one" if field.required else "None"))
+        hint = ""  # the hint is the empty choice's label
         options = [f'<option value="">{empty}</option>']
         for choice in choices:
             chosen = " selected" if value is not None and choice.value == value else ""
