@@ -8,12 +8,16 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from bot.dashboard.routes import dashboard_router
+from bot.emulator.routes import mount_emulator
+from bot.emulator.wiring import build_emulator
 from bot.lifespan import app_lifespan
 from bot.reports_api import reports_router
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.slack.app import build_slack_app, mount_slack
 from bot.teams.app import build_teams, mount_teams
+from bot.web.pages import mount_static
 from bot.webhooks.routes import webhook_router
 
 
@@ -44,6 +48,11 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.teams = build_teams(app.state.services)
     if app.state.teams is not None:
         mount_teams(app, app.state.teams)
+    mount_static(app)
+    app.include_router(dashboard_router())
+    emulator = build_emulator(app.state.services)
+    if emulator is not None:
+        mount_emulator(app, emulator)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(services: ServicesDep) -> JSONResponse:

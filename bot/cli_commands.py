@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -146,9 +146,11 @@ def _serve(services: Services, *, host: str | None, port: int | None) -> None:
     app_ = create_app(settings, services)
     bind_host, bind_port = host or settings.host, port or settings.port
     _check_port_free(bind_host, bind_port)
-    console.print(
-        f"dealbot is listening on http://{bind_host}:{bind_port}  (health: /healthz, API: /docs)"
-    )
+    base = f"http://{bind_host}:{bind_port}"
+    console.print(f"dealbot is listening on {base}  (health: /healthz, API: /docs)")
+    console.print(f"Manager dashboard: {base}/dashboard", highlight=False)
+    if settings.emulator_enabled:
+        console.print(f"Emulator (open this): {base}/emulator", highlight=False)
     uvicorn.run(app_, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
 
 
@@ -189,7 +191,13 @@ def demo(
         **{**settings.model_dump(), "database_url": f"sqlite:///{path}", "mode": "demo"}
     )
     upgrade(demo_settings.database_url)
-    services = build_services(demo_settings)
+    clock = None
+    if demo_settings.emulator_enabled:
+        from bot.emulator.clock import EmulatedClock
+        from core.demo_inbound import demo_start
+
+        clock = EmulatedClock(demo_start(datetime.now(UTC)))
+    services = build_services(demo_settings, clock=clock)
     _seed_and_show(services, seed=seed)
     if not no_serve:
         _serve(services, host=None, port=port)

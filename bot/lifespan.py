@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from bot.delivery.wiring import build_delivery_worker
+from bot.emulator.wiring import emulator_lifespan
 from bot.scheduler import digest_clock_lifespan
 from bot.services import Services
 from bot.slack.render import render_message
@@ -26,6 +27,7 @@ async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
             await stack.enter_async_context(digest_clock_lifespan(app))
             await stack.enter_async_context(socket_mode_lifespan(app))
             await stack.enter_async_context(delivery_lifespan(app))
+            await stack.enter_async_context(emulator_lifespan(app))
             yield
     finally:
         services.stop()

@@ -129,6 +129,7 @@ def run_digest_pass(services: Services, clock: Clock) -> DigestRun:
         settings.pipeline,
         at=clock.now(),
         size=settings.digest_size,
+        destinations=services.desk_policy.destinations,
     )
 
 

@@ -5,19 +5,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
+from bot.emulator.clock import EmulatedClock
 from bot.forecast import ModelForecaster, load_forecaster
 from bot.lead_desk_config import load_desk_policy
 from bot.learning.model import LearnedModel
 from bot.settings import Settings
+from core.ports import Clock
 from core.stages import Pipeline
 from handlers.deps import Deps
 from handlers.directory import CachedDirectory
 from handlers.lead_desk import DeskDeps, DeskPolicy, LeadFit
+from handlers.targets import Destinations
 from storage.db import create_engine_for
 from storage.uow import UnitOfWorkFactory
 
@@ -66,7 +69,8 @@ class Services:
     settings: Settings
     engine: Engine
     uow_factory: UnitOfWorkFactory
-    clock: SystemClock
+    clock: Clock
+    """The system clock, or the emulator's (`EmulatedClock`) when the emulator runs."""
     forecaster: CurrentForecaster = field(init=False)
     desk_policy: DeskPolicy = field(default_factory=DeskPolicy)
     """Scoring, routing, SLA and alert policies (the lead desk configuration file, or defaults)."""
@@ -125,10 +129,17 @@ class Services:
         self.engine.dispose()
 
 
-def build_services(settings: Settings) -> Services:
-    """The services of one process; a broken lead desk file stops here, before any engine."""
+def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
+    """The services of one process; a broken lead desk file stops here, before any engine.
+
+    With the emulator on, the clock is the emulator's (from `clock`, or starting now) and every
+    proactive message goes to the emulator instead of Slack or Teams.
+    """
     desk_policy = load_desk_policy(settings.lead_desk_config)
+    if settings.emulator_enabled:
+        clock = clock or EmulatedClock()
+        desk_policy = replace(desk_policy, destinations=Destinations(emulator=True))
     engine = create_engine_for(settings.database_url)
     return Services(
-        settings, engine, UnitOfWorkFactory(engine), SystemClock(), desk_policy=desk_policy
+        settings, engine, UnitOfWorkFactory(engine), clock or SystemClock(), desk_policy=desk_policy
     )

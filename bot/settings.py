@@ -146,6 +146,14 @@ class Settings(BaseSettings):
             "Emulator, no app id). Refused with an app id or in production mode."
         ),
     )
+    emulator: bool | None = Field(
+        None,
+        description=(
+            "Serve the local emulator at /emulator (a page that stands in for Slack and Teams, "
+            "with a clock you can move). Unset: on in demo and development mode, off in "
+            "production. It is never on beside Slack or Teams."
+        ),
+    )
     teams_openid_metadata_url: str = Field(
         TEAMS_OPENID_METADATA_URL,
         description="Where the Bot Framework's token signing keys are published; tests use a fake.",
@@ -166,6 +174,7 @@ class Settings(BaseSettings):
         "teams_app_id",
         "teams_app_password",
         "teams_tenant_id",
+        "emulator",
         mode="before",
     )
     @classmethod
@@ -188,6 +197,12 @@ class Settings(BaseSettings):
     def teams_enabled(self) -> bool:
         """Serve Teams at /api/messages: with an app id, or in local development without one."""
         return self.teams_app_id is not None or self.teams_dev_no_auth
+
+    @property
+    def emulator_enabled(self) -> bool:
+        """The emulator stands in for the chat platforms: only without Slack and Teams."""
+        wanted = self.emulator if self.emulator is not None else self.mode != "production"
+        return wanted and self.slack_bot_token is None and not self.teams_enabled
 
     @property
     def pipeline(self) -> Pipeline:
@@ -215,6 +230,16 @@ class Settings(BaseSettings):
                 "set the signing secret from your Slack app's Basic Information page"
             )
         _teams_make_sense(self)
+        if self.emulator and (self.slack_bot_token is not None or self.teams_enabled):
+            raise ValueError(
+                "DEALBOT_EMULATOR stands in for Slack and Teams and cannot run beside them: "
+                "unset it, or unset the Slack and Teams settings"
+            )
+        if self.emulator_enabled and self.handler_processes:
+            raise ValueError(
+                "DEALBOT_HANDLER_PROCESSES must be 0 while the emulator runs: its clock lives "
+                "in this one process"
+            )
         if self.mode != "demo":
             for name in (
                 "slack_signing_secret",

@@ -180,3 +180,49 @@ def _control_from_dict(data: Mapping[str, Any]) -> Control:
         )
     options = tuple(Option(str(label), str(value)) for label, value in data["options"])
     return Select(str(data["placeholder"]), str(data["action_id"]), options)
+
+
+def form_to_dict(form: Form) -> dict[str, Any]:
+    """A JSON-safe form of a form (the emulator keeps open forms in its transcript)."""
+    return {
+        "form_id": form.form_id,
+        "title": form.title,
+        "submit_label": form.submit_label,
+        "context": form.context,
+        "fields": [
+            {
+                "name": f.name,
+                "label": f.label,
+                "kind": f.kind,
+                "required": f.required,
+                "choices": [[c.label, c.value] for c in f.choices],
+                "initial": f.initial,
+                "hint": f.hint,
+                "max_length": f.max_length,
+            }
+            for f in form.fields
+        ],
+    }
+
+
+def form_from_dict(data: Mapping[str, Any]) -> Form:
+    fields = tuple(
+        FormField(
+            name=str(f["name"]),
+            label=str(f["label"]),
+            kind=str(f["kind"]),
+            required=bool(f.get("required", False)),
+            choices=tuple(Choice(str(label), str(value)) for label, value in f.get("choices", ())),
+            initial=f.get("initial"),
+            hint=f.get("hint"),
+            max_length=f.get("max_length"),
+        )
+        for f in data.get("fields", ())
+    )
+    return Form(
+        str(data["form_id"]),
+        str(data["title"]),
+        str(data["submit_label"]),
+        fields,
+        str(data.get("context", "")),
+    )

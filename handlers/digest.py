@@ -19,7 +19,7 @@ from core.ports import Forecaster, UnitOfWork
 from core.schedule import digest_due_date, zone_is_known
 from core.stages import Pipeline
 from handlers.digest_lists import RankedList, ranked_lists
-from handlers.targets import dm_target
+from handlers.targets import Destinations, Target
 
 DIGEST_KIND = "digest"
 RACE_ATTEMPTS = 3
@@ -77,14 +77,16 @@ def enqueue_due_digests(
     *,
     at: datetime,
     size: int = 7,
+    destinations: Destinations | None = None,
 ) -> DigestRun:
     """Write the digest of every rep whose morning has come and who has none yet for the day."""
+    places = destinations or Destinations()
     for _ in range(RACE_ATTEMPTS - 1):
         try:
-            return _enqueue_pass(uow_factory, forecaster, pipeline, at, size)
+            return _enqueue_pass(uow_factory, forecaster, pipeline, at, size, places)
         except _AlreadyQueued:
             continue  # rolled back; the next pass sees the other replica's rows and skips them
-    return _enqueue_pass(uow_factory, forecaster, pipeline, at, size)
+    return _enqueue_pass(uow_factory, forecaster, pipeline, at, size, places)
 
 
 def _enqueue_pass(
@@ -93,6 +95,7 @@ def _enqueue_pass(
     pipeline: Pipeline,
     at: datetime,
     size: int,
+    places: Destinations,
 ) -> DigestRun:
     with uow_factory() as uow:
         reps = [r for r in uow.reps.list() if r.id is not None]
@@ -112,7 +115,7 @@ def _enqueue_pass(
         shown = _record_shown(uow, lists)
         for digest in todo:
             message = _message(digest.rep, lists[digest.rep_id], shown[digest.rep_id], pipeline)
-            if not _enqueue(uow, digest, message, at):
+            if not _enqueue(uow, digest, message, at, places.dm(digest.rep)):
                 raise _AlreadyQueued
         uow.commit()
     return replace(run, enqueued=len(todo))
@@ -148,8 +151,7 @@ def _message(rep: Rep, ranked: RankedList, shown: Sequence[Action], pipeline: Pi
     return digest_message(rep.name, items, open_deals=ranked.open_deals)
 
 
-def _enqueue(uow: UnitOfWork, digest: _Due, message: Message, at: datetime) -> bool:
-    to = dm_target(digest.rep)
+def _enqueue(uow: UnitOfWork, digest: _Due, message: Message, at: datetime, to: Target) -> bool:
     return uow.outbox.enqueue(
         key=digest.key,
         platform=to.platform,

@@ -260,5 +260,6 @@ def rescore(
     lead = uow.leads.update(lead)
     if before is not None:
         card = lead_card(uow, lead, desk, deps.policy, at)
-        refresh(uow, lead, card, team=desk.team_for(lead, deps.policy.default_team), at=at)
+        team = desk.team_for(lead, deps.policy.default_team)
+        refresh(uow, lead, card, team=team, policy=deps.policy, at=at)
     return lead

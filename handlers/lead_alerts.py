@@ -20,7 +20,6 @@ from core.schedule import digest_due_date
 from core.sla import add_working_time, describe_duration, start_clock
 from handlers.directory import Desk
 from handlers.lead_desk import DeskPolicy
-from handlers.targets import channel_target, dm_target
 
 ALERT_KIND = "lead_alert"
 
@@ -113,11 +112,11 @@ def announce(
 ) -> None:
     """The channel alert (once per lead) and the owner's DM (once per owner)."""
     assert lead.id is not None
-    to = channel_target(team)
+    to = policy.destinations.channel(team)
     if to is not None and lead.tier in policy.channel_tiers:
         _enqueue(uow, channel_key(lead.id), to.platform, to.target, lead_alert(card), lead, at)
     if owner is not None and owner.id is not None and owner.id != actor_id:
-        dm = dm_target(owner)
+        dm = policy.destinations.dm(owner)
         message = lead_alert(replace(card, message_text=their_words(uow, lead.id)), for_owner=True)
         quiet_until = next_working_moment(owner, at)
         _enqueue(
@@ -126,11 +125,17 @@ def announce(
 
 
 def refresh(
-    uow: UnitOfWork, lead: Lead, card: LeadCard, *, team: Team | None, at: datetime
+    uow: UnitOfWork,
+    lead: Lead,
+    card: LeadCard,
+    *,
+    team: Team | None,
+    policy: DeskPolicy,
+    at: datetime,
 ) -> None:
     """Edit the channel alert in place, if one went out; nothing when the lead was never announced."""
     assert lead.id is not None
-    to = channel_target(team)
+    to = policy.destinations.channel(team)
     original = channel_key(lead.id)
     if to is None or not uow.outbox.exists(original):
         return

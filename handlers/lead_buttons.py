@@ -145,7 +145,7 @@ def _give(uow: UnitOfWork, lead: Lead, to: Rep, actor: Rep, why: str, at: dateti
 def _redraw(uow: UnitOfWork, deps: Deps, desk: Desk, lead: Lead, at: datetime) -> Reply:
     policy: DeskPolicy = deps.desk
     card = lead_card(uow, lead, desk, policy, at)
-    refresh(uow, lead, card, team=desk.team_for(lead, policy.default_team), at=at)
+    refresh(uow, lead, card, team=desk.team_for(lead, policy.default_team), policy=policy, at=at)
     changed = (lead.owner_id,) if lead.owner_id is not None else ()
     return Reply(message=lead_alert(card), replace=True, changed_reps=changed)
 

@@ -15,6 +15,7 @@ from core.ports import Clock, UnitOfWork
 from core.routing import RoutingPolicy
 from core.sla import SlaPolicy
 from handlers.directory import Desk
+from handlers.targets import Destinations
 
 ALL_TIERS = frozenset({"hot", "warm", "cold"})
 
@@ -30,6 +31,8 @@ class DeskPolicy:
     """The team (by name) whose channel hears about leads nobody could take; else the first team."""
     clock_tiers: frozenset[str] = ALL_TIERS
     """Tiers whose leads get a response clock."""
+    destinations: Destinations = field(default_factory=Destinations)
+    """Where alerts, reminders and breaches go (the people's chat platforms, or the emulator)."""
 
     def __post_init__(self) -> None:
         unknown = (self.channel_tiers | self.clock_tiers) - ALL_TIERS

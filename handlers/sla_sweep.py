@@ -27,7 +27,7 @@ from core.sla import SlaClock, SlaLevel, describe_duration, elapsed, start_clock
 from handlers.directory import Desk
 from handlers.lead_alerts import announce, lead_card, refresh
 from handlers.lead_desk import DeskDeps
-from handlers.targets import Target, channel_target, dm_target
+from handlers.targets import Target
 
 SWEEP_LIMIT = 2000
 """Leads handled per sweep; a bigger backlog is worked through by the next sweeps."""
@@ -121,7 +121,8 @@ def _sweep_one(
         return  # a reminder is the owner's; the channel alert does not change
     lead = uow.leads.get(lead.id) or lead  # an escalation may have given it to someone else
     team = desk.team_for(lead, deps.policy.default_team)
-    refresh(uow, lead, lead_card(uow, lead, desk, deps.policy, at), team=team, at=at)
+    card = lead_card(uow, lead, desk, deps.policy, at)
+    refresh(uow, lead, card, team=team, policy=deps.policy, at=at)
 
 
 def _clear(uow: UnitOfWork, lead: Lead) -> None:
@@ -147,12 +148,12 @@ def _fire(
     if level is SlaLevel.REMINDER:
         if owner is not None:
             left = describe_duration(max(clock.breach_at - at, timedelta(0)))
-            _send(
-                uow, sla_key(lead, level), dm_target(owner), sla_reminder(lead, left=left), lead, at
-            )
+            to = deps.policy.destinations.dm(owner)
+            _send(uow, sla_key(lead, level), to, sla_reminder(lead, left=left), lead, at)
             run.reminders += 1
     elif level is SlaLevel.BREACH:
-        to = channel_target(team) or (dm_target(owner) if owner else None)
+        places = deps.policy.destinations
+        to = places.channel(team) or (places.dm(owner) if owner else None)
         if to is not None:
             message = sla_breach(lead, owner_name=owner.name if owner else None, elapsed=waited)
             _send(uow, sla_key(lead, level), to, message, lead, at)
@@ -180,7 +181,8 @@ def _escalate(
         run.reassigned += 1
     manager = desk.rep(owner.manager_id) if owner is not None else None
     team = desk.team_for(lead, deps.policy.default_team)
-    to = dm_target(manager) if manager is not None else channel_target(team)
+    places = deps.policy.destinations
+    to = places.dm(manager) if manager is not None else places.channel(team)
     if to is not None:
         message = sla_escalation(
             lead,

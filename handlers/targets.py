@@ -8,6 +8,9 @@ Teams user (Microsoft Entra object id) is known, else by their email on Slack. A
 to its Teams channel when one is set, else to its Slack channel. Teams targets are keys of
 stored conversation references (`user:<object id>`, `channel:<channel id>`): the Teams sender
 looks them up, since a Teams message needs the service URL and conversation saved at install.
+
+A process that runs the local emulator instead of Slack and Teams sends everything there
+(`Destinations(emulator=True)`): a rep's thread is `rep:<id>`, a team's channel `team:<id>`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from core.model import Rep, Team
 
 SLACK = "slack"
 TEAMS = "teams"
+EMULATOR = "emulator"
+EMULATOR_REP = "rep:"
+EMULATOR_TEAM = "team:"
 TEAMS_USER = "user:"
 TEAMS_CHANNEL = "channel:"
 
@@ -57,3 +63,20 @@ def teams_user_key(object_id: str) -> str:
 
 def teams_channel_key(channel_id: str) -> str:
     return TEAMS_CHANNEL + channel_id
+
+
+@dataclass(frozen=True, slots=True)
+class Destinations:
+    """Where this process's proactive messages go: each person's chat platform, or the emulator."""
+
+    emulator: bool = False
+
+    def dm(self, rep: Rep) -> Target:
+        if self.emulator:
+            return Target(EMULATOR, f"{EMULATOR_REP}{rep.id}")
+        return dm_target(rep)
+
+    def channel(self, team: Team | None) -> Target | None:
+        if self.emulator and team is not None:
+            return Target(EMULATOR, f"{EMULATOR_TEAM}{team.id}")
+        return channel_target(team)

@@ -262,3 +262,23 @@ class TeamsConversationRow(SQLModel, table=True):
     tenant_id: str | None = None
     team_name: str | None = None
     channel_name: str | None = None
+
+
+class EmulatorMessageRow(SQLModel, table=True):
+    """What the local emulator shows: a rep's thread or a team's channel, one message a row."""
+
+    __tablename__ = "emulator_message"
+    __table_args__ = (Index("ix_emulator_message_conversation", "conversation", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    conversation: str
+    """`rep:<id>` (the rep's direct messages with dealbot) or `team:<id>` (the team's channel)."""
+    visible_to: int | None = None
+    """A rep id for an answer only that rep sees (Slack's ephemeral messages); None for everyone."""
+    kind: str = "message"
+    """`message` (a neutral message) or `form` (a form to fill in, with its values and errors)."""
+    payload: dict[str, Any] = _json()
+    outbox_key: str | None = Field(default=None, unique=True)
+    """The outbox row it came from, so an edit of that row updates it in place."""
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    revision: int = 0
+    """Counts the edits, so a page polling the transcript sees a change in place."""
