@@ -14,6 +14,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, runtime_checkable
 
+from core.drafts import Draft, DraftDecision
 from core.facts import DealFacts, LeadFacts, OpenDeals
 from core.history import DealExample, LeadExample
 from core.model import (
@@ -353,6 +354,29 @@ class TeamsConversations(Protocol):
         ...
 
 
+class DraftRepository(Protocol):
+    """Follow-up drafts; every change of state is a compare-and-set (see `replace`)."""
+
+    def add(self, draft: Draft) -> Draft: ...
+    def get(self, draft_id: int) -> Draft | None: ...
+    def replace(self, draft: Draft, *, expected: Draft) -> bool:
+        """Store `draft` only while the row still has `expected`'s status, generation and claim.
+
+        False when someone got there first (another worker, another press): change nothing then.
+        """
+        ...
+
+    def claimable(self, *, stale_before: datetime, limit: int) -> list[Draft]:
+        """Requested drafts, oldest first, and drafts whose writer claimed them before `stale_before`."""
+        ...
+
+    def decisions(
+        self, *, since: datetime, until: datetime, rep_ids: Sequence[int] | None = None
+    ) -> list[DraftDecision]:
+        """Approvals, edits and rejections made in [since, until), for these reps (all when None)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     reps: RepRepository
     teams: TeamRepository
@@ -369,6 +393,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     idempotency: IdempotencyKeys
     teams_conversations: TeamsConversations
+    drafts: DraftRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
