@@ -14,6 +14,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, runtime_checkable
 
+from core.action_outcomes import ActionRecord
 from core.drafts import Draft, DraftDecision
 from core.facts import DealFacts, LeadFacts, OpenDeals
 from core.history import DealExample, LeadExample
@@ -83,6 +84,10 @@ class DealRepository(Protocol):
     def find(self, *, external_id: str | None = None) -> Deal | None: ...
     def list_open(self, *, owner_ids: Sequence[int] | None = None) -> list[Deal]: ...
     def list_closed(self) -> list[Deal]: ...
+    def by_ids(self, deal_ids: Iterable[int]) -> list[Deal]:
+        """These deals, open or closed (unknown ids are left out)."""
+        ...
+
     def open_facts(self, *, owner_ids: Sequence[int] | None, at: datetime) -> list[DealFacts]:
         """Facts as of `at` for every open deal of these owners (all owners when None)."""
         ...
@@ -209,6 +214,12 @@ class ActionRepository(Protocol):
         """(subject_type, subject_id) of items snoozed or done until after `at`, or dismissed."""
         ...
 
+    def history(
+        self, *, since: datetime, until: datetime, rep_ids: Sequence[int] | None = None
+    ) -> list[ActionRecord]:
+        """Actions first shown in [since, until) (of these reps), oldest first: the learning loop."""
+        ...
+
     def hidden_by_rep(
         self, *, at: datetime, rep_ids: Sequence[int] | None = None
     ) -> dict[int, set[tuple[str, int]]]:
@@ -216,11 +227,27 @@ class ActionRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ModelVersionInfo:
+    """A stored model version without its blob: for reports and the promotion check."""
+
+    id: int
+    kind: str
+    trained_at: datetime
+    metrics: dict[str, Any]
+
+
 class ModelVersionRepository(Protocol):
     def add(
         self, *, kind: str, trained_at: datetime, metrics: dict[str, Any], blob: bytes
     ) -> int: ...
-    def latest(self, kind: str) -> tuple[int, dict[str, Any], bytes] | None: ...
+    def latest(self, kind: str) -> tuple[int, dict[str, Any], bytes] | None:
+        """The live version of a kind: the newest promoted one (core.promotion.is_promoted)."""
+        ...
+
+    def history(self, kind: str | None = None) -> list[ModelVersionInfo]:
+        """Every stored version of a kind (all kinds when None), newest first, without blobs."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, desc, select
 
-from core.model import Action, ActionStatus
-from core.ports import AuditEntry
+from core.action_outcomes import ActionRecord
+from core.model import Action, ActionKind, ActionStatus
+from core.ports import AuditEntry, ModelVersionInfo
+from core.promotion import is_promoted
 from storage import convert
 from storage.tables import ActionRow, AuditLogRow, ModelVersionRow
 
@@ -88,6 +90,37 @@ class SqlActionRepository:
             raise LookupError(f"action {action_id} does not exist")
         return bool(result.rowcount)
 
+    def history(
+        self, *, since: datetime, until: datetime, rep_ids: Sequence[int] | None = None
+    ) -> list[ActionRecord]:
+        """Actions first shown in [since, until), oldest first, for the learning loop."""
+        query = select(
+            ActionRow.id,
+            ActionRow.rep_id,
+            ActionRow.kind,
+            ActionRow.subject_type,
+            ActionRow.subject_id,
+            ActionRow.created_at,
+            ActionRow.status,
+            ActionRow.status_at,
+        ).where(col(ActionRow.created_at) >= since, col(ActionRow.created_at) < until)
+        if rep_ids is not None:
+            query = query.where(col(ActionRow.rep_id).in_(list(rep_ids)))
+        rows = self.session.exec(query.order_by(col(ActionRow.created_at), col(ActionRow.id)))
+        return [
+            ActionRecord(
+                id=uuid.UUID(id),
+                rep_id=rep_id,
+                kind=ActionKind(kind),
+                subject_type=subject_type,
+                subject_id=subject_id,
+                shown_at=shown_at,
+                status=ActionStatus(status),
+                status_at=status_at,
+            )
+            for id, rep_id, kind, subject_type, subject_id, shown_at, status, status_at in rows
+        ]
+
     def hidden_subjects(self, *, rep_id: int, at: datetime) -> set[tuple[str, int]]:
         return self.hidden_by_rep(at=at, rep_ids=[rep_id]).get(rep_id, set())
 
@@ -122,16 +155,29 @@ class SqlModelVersionRepository:
         return row.id
 
     def latest(self, kind: str) -> tuple[int, dict[str, Any], bytes] | None:
-        query = (
-            select(ModelVersionRow)
-            .where(ModelVersionRow.kind == kind)
-            .order_by(desc(ModelVersionRow.trained_at), desc(ModelVersionRow.id))
-            .limit(1)
-        )
-        row = self.session.exec(query).first()
-        if row is None or row.id is None:
+        """The live version: the newest promoted one (rejected candidates are skipped)."""
+        live = next((v for v in self.history(kind) if is_promoted(v.metrics)), None)
+        if live is None:
             return None
-        return row.id, dict(row.metrics), bytes(row.blob)
+        row = self.session.get(ModelVersionRow, live.id)
+        assert row is not None
+        return live.id, dict(row.metrics), bytes(row.blob)
+
+    def history(self, kind: str | None = None) -> list[ModelVersionInfo]:
+        """Every stored version (newest first), without the model blobs."""
+        query = select(
+            ModelVersionRow.id,
+            ModelVersionRow.kind,
+            ModelVersionRow.trained_at,
+            ModelVersionRow.metrics,
+        )
+        if kind is not None:
+            query = query.where(ModelVersionRow.kind == kind)
+        query = query.order_by(desc(ModelVersionRow.trained_at), desc(ModelVersionRow.id))
+        return [
+            ModelVersionInfo(id=id, kind=kind, trained_at=trained_at, metrics=dict(metrics or {}))
+            for id, kind, trained_at, metrics in self.session.exec(query)
+        ]
 
 
 class SqlAuditLog:
