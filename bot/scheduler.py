@@ -1,5 +1,6 @@
 """The scheduler is only a clock: once a minute it asks the database whose digest is due, and
-every few seconds which response clocks have a level due (the SLA sweep).
+every few seconds which response clocks have a level due (the SLA sweep); once a minute it also
+asks whether tonight's retrain (bot.nightly) and any manager's weekly ROI report are due.
 
 APScheduler 3.x keeps its jobs in process memory, so it decides nothing: each tick runs
 `enqueue_due_digests`, and the outbox's unique keys make every digest happen once however many
@@ -21,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from fastapi import FastAPI
 
+from bot.nightly import Retrained, run_nightly_retrain
 from bot.services import Services
 from core.facts import DealFacts, LeadFacts
 from core.ports import Clock, Forecaster
@@ -32,6 +34,7 @@ log = logging.getLogger("dealbot.scheduler")
 
 TICK_JOB_ID = "digest-tick"
 SWEEP_JOB_ID = "sla-sweep"
+RETRAIN_JOB_ID = "nightly-retrain"
 MISFIRE_GRACE_SECONDS = 50
 """A tick that starts this late (a busy loop, a suspended laptop) still runs; later ones merge."""
 
@@ -55,6 +58,15 @@ class DigestClock:
             self.sweep,
             IntervalTrigger(seconds=services.settings.sla_sweep_seconds, timezone=UTC),
             id=SWEEP_JOB_ID,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=MISFIRE_GRACE_SECONDS,
+        )
+
+        self.scheduler.add_job(
+            self.retrain,
+            CronTrigger(second=30, timezone=UTC),
+            id=RETRAIN_JOB_ID,
             max_instances=1,
             coalesce=True,
             misfire_grace_time=MISFIRE_GRACE_SECONDS,
@@ -101,6 +113,14 @@ class DigestClock:
             log.info("SLA sweep: %s", run.describe())
             self.services.wake_delivery()
         return run
+
+    async def retrain(self) -> Retrained | None:
+        """Tonight's retrain when it is due and this replica claimed it; failures are logged."""
+        try:
+            return await asyncio.to_thread(run_nightly_retrain, self.services, self.clock)
+        except Exception as error:  # tonight's key stays claimed; tomorrow night tries again
+            log.error("nightly retrain failed: %s", failure_summary(error))
+            return None
 
 
 def failure_summary(error: BaseException) -> str:

@@ -100,6 +100,12 @@ class Settings(BaseSettings):
         le=60,
         description="How often the scheduler looks for response clocks that have run out.",
     )
+    retrain_hour_utc: int = Field(
+        2,
+        ge=0,
+        le=23,
+        description="Hour (UTC) from which the scheduler retrains the models, once a night.",
+    )
     delivery_rate_per_second: float = Field(
         10.0,
         gt=0,

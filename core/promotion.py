@@ -114,18 +114,12 @@ def decide(
     """Promote unless the candidate is worse than the live model beyond the tolerances."""
     if live_version is None:
         return Promotion(True, "first model of its kind", candidate)
-    if live is None:
-        return Promotion(
-            True, f"live v{live_version} cannot be loaded", candidate, None, live_version
-        )
     if candidate is None or candidate.examples < MIN_HOLDOUT:
-        return Promotion(
-            True,
-            f"fewer than {MIN_HOLDOUT} recent outcomes to compare on",
-            candidate,
-            live,
-            live_version,
-        )
+        reason = f"fewer than {MIN_HOLDOUT} recent outcomes to compare on"
+        return Promotion(True, reason, candidate, live, live_version)
+    if live is None:
+        reason = f"live v{live_version} cannot be loaded"
+        return Promotion(True, reason, candidate, None, live_version)
     worse = []
     if (
         candidate.auc is not None
