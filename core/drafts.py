@@ -104,3 +104,22 @@ def decision_of(draft: Draft) -> DraftDecision | None:
         decided_at=draft.decided_at,
         change_ratio=draft.change_ratio if draft.outcome is not DraftOutcome.REJECTED else 0.0,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingEmail:
+    """An approved follow-up, as the email sender gets it."""
+
+    to: str | None
+    subject: str
+    body: str
+    reply_to: str
+    """The rep's address, so answers go to them."""
+
+
+class ModelUnavailable(Exception):
+    """The model gave no usable draft (timeout, rate limit, an error); says why, in words."""
+
+
+class EmailNotSent(Exception):
+    """The email sender could not send; says why, in words a rep can act on."""

@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, runtime_checkable
 
 from core.action_outcomes import ActionRecord
-from core.drafts import Draft, DraftDecision
+from core.drafts import Draft, DraftDecision, OutgoingEmail
 from core.facts import DealFacts, LeadFacts, OpenDeals
 from core.history import DealExample, LeadExample
 from core.model import (
@@ -71,6 +71,7 @@ class AccountRepository(Protocol):
 
 class ContactRepository(Protocol):
     def add(self, contact: Contact) -> Contact: ...
+    def get(self, contact_id: int) -> Contact | None: ...
     def update(self, contact: Contact) -> Contact: ...
     def find(
         self, *, external_id: str | None = None, email: str | None = None
@@ -402,6 +403,25 @@ class DraftRepository(Protocol):
     ) -> list[DraftDecision]:
         """Approvals, edits and rejections made in [since, until), for these reps (all when None)."""
         ...
+
+
+class Drafter(Protocol):
+    """Writes a follow-up from the prompt's messages (see core.draft_prompt); text only, no tools."""
+
+    @property
+    def model(self) -> str:
+        """The model's name, stored with what it wrote."""
+        ...
+
+    def write(self, messages: Sequence[Mapping[str, str]]) -> str:
+        """The model's answer; raises `core.drafts.ModelUnavailable` when there is none."""
+        ...
+
+
+class EmailSender(Protocol):
+    """Sends an approved follow-up; raises `core.drafts.EmailNotSent` (nothing sent) on failure."""
+
+    def send(self, email: OutgoingEmail) -> None: ...
 
 
 class UnitOfWork(Protocol):
