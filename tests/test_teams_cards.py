@@ -11,7 +11,7 @@ import copy
 import json
 import uuid
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -41,6 +41,8 @@ from core.messages import (
     Style,
 )
 from core.model import Action, ActionKind, ActivityKind, Lead
+from core.roi import Money, RoiPeriod, RoiReport, WeekResponse
+from core.roi_message import roi_message
 from handlers.log_form import LOG_FORM, OUTCOMES
 from tests.adaptive_cards import (
     all_elements,
@@ -203,6 +205,21 @@ MESSAGES.update({
     "draft approved and sent": approved_card(replace(_DECIDED, sent_via="smtp"), "Acme EU", "Ana Lopez"),
     "draft rejected": rejected_card(_DRAFT, "Acme EU", "Ana Lopez"),
     "drafting": drafting_notice("Acme EU"),
+})  # fmt: skip
+
+
+_WEEK = RoiPeriod(
+    datetime(2026, 11, 16, 13, tzinfo=UTC), datetime(2026, 11, 23, 13, tzinfo=UTC), 34, 9, 3,
+    (Money("EUR", 40_000.0), Money("USD", 120_000.0)), (Money("USD", 45_000.0),),
+    {"approved": 5, "edited": 2, "rejected": 1},
+)  # fmt: skip
+_ROI = RoiReport(
+    "Maya Chen's team", (1, 2), datetime(2026, 11, 23, 13, tzinfo=UTC), 1, _WEEK, _WEEK,
+    (WeekResponse("2026-W47", 8, 7, timedelta(minutes=12)), WeekResponse("2026-W48", 3, 0, None)),
+)  # fmt: skip
+MESSAGES.update({
+    "weekly roi report": roi_message(_ROI),
+    "weekly roi report, four weeks": roi_message(replace(_ROI, weeks=4, response=())),
 })  # fmt: skip
 
 
