@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import litellm
 import pytest
 from sqlalchemy import text
 
-from bot.drafting.model import LiteLLMDrafter
+from bot.drafting.model import LiteLLMDrafter, import_litellm
 from core.draft_commands import (
     ApproveDraft,
     EditDraft,
@@ -40,6 +39,7 @@ from handlers.errors import AlreadyHandled, FieldErrors, NotAllowed
 from tests.drafting_world import INJECTION, RecordingDrafter, RecordingSender, World, drafting_world
 
 MODEL = "openai/gpt-4o-mini"
+litellm = import_litellm()  # with the bundled cost map: nothing fetched at import
 STALE = timedelta(minutes=5)
 
 

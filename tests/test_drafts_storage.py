@@ -72,6 +72,11 @@ def test_replace_is_a_compare_and_set_on_status_generation_and_claim(engine: Eng
         written = dataclasses.replace(mine, status=DraftStatus.READY, body="text")
         assert not uow.drafts.replace(written, expected=theirs)  # not its claim
         assert uow.drafts.replace(written, expected=mine)
+        approved = dataclasses.replace(written, status=DraftStatus.APPROVED)
+        rejected = dataclasses.replace(written, status=DraftStatus.REJECTED)
+        assert uow.drafts.replace(approved, expected=written)
+        assert not uow.drafts.replace(rejected, expected=written)  # the second press loses
+        written = approved
         stale = dataclasses.replace(written, generation=2)
         assert not uow.drafts.replace(written, expected=stale)  # another generation
         uow.commit()

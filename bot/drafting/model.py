@@ -17,6 +17,15 @@ MAX_TOKENS = 700
 TEMPERATURE = 0.4
 
 
+def import_litellm() -> Any:
+    """litellm, imported on first use with its bundled cost map (no download at import)."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.suppress_debug_info = True
+    return litellm
+
+
 class LiteLLMDrafter:
     """A `core.ports.Drafter` that asks a model through litellm; text only, no tools."""
 
@@ -39,10 +48,7 @@ class LiteLLMDrafter:
         return self._model
 
     def write(self, messages: Sequence[Mapping[str, str]]) -> str:
-        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-        import litellm
-
-        litellm.suppress_debug_info = True
+        litellm = import_litellm()
         try:
             response: Any = litellm.completion(**self._arguments(messages))
         except litellm.Timeout:

@@ -53,7 +53,7 @@ async def _form_again(
     found = read_draft_value(context)
     form = await listeners.pool.run(OpenDraftEdit(actor, *found)) if found else None
     if not isinstance(form, Reply) or form.form is None:
-        await press.notice(str(errors))
+        await press.notice(form if isinstance(form, str) else str(errors))
         return
     card = render_form(form.form, values=values, errors=errors.errors)
     await press.replace(card, form.form.title)
