@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import Session, col, desc, select
 
@@ -94,19 +95,20 @@ class SqlActionRepository:
         self, *, since: datetime, until: datetime, rep_ids: Sequence[int] | None = None
     ) -> list[ActionRecord]:
         """Actions first shown in [since, until), oldest first, for the learning loop."""
-        query = select(
-            ActionRow.id,
-            ActionRow.rep_id,
-            ActionRow.kind,
-            ActionRow.subject_type,
-            ActionRow.subject_id,
-            ActionRow.created_at,
-            ActionRow.status,
-            ActionRow.status_at,
+        query = sa_select(
+            col(ActionRow.id),
+            col(ActionRow.rep_id),
+            col(ActionRow.kind),
+            col(ActionRow.subject_type),
+            col(ActionRow.subject_id),
+            col(ActionRow.created_at),
+            col(ActionRow.status),
+            col(ActionRow.status_at),
         ).where(col(ActionRow.created_at) >= since, col(ActionRow.created_at) < until)
         if rep_ids is not None:
             query = query.where(col(ActionRow.rep_id).in_(list(rep_ids)))
-        rows = self.session.exec(query.order_by(col(ActionRow.created_at), col(ActionRow.id)))
+        ordered = query.order_by(col(ActionRow.created_at), col(ActionRow.id))
+        rows = self.session.connection().execute(ordered)
         return [
             ActionRecord(
                 id=uuid.UUID(id),
@@ -175,7 +177,9 @@ class SqlModelVersionRepository:
             query = query.where(ModelVersionRow.kind == kind)
         query = query.order_by(desc(ModelVersionRow.trained_at), desc(ModelVersionRow.id))
         return [
-            ModelVersionInfo(id=id, kind=kind, trained_at=trained_at, metrics=dict(metrics or {}))
+            ModelVersionInfo(
+                id=cast(int, id), kind=kind, trained_at=trained_at, metrics=dict(metrics or {})
+            )
             for id, kind, trained_at, metrics in self.session.exec(query)
         ]
 
