@@ -19,6 +19,8 @@ from core.promotion import is_promoted
 from storage import convert
 from storage.tables import ActionRow, AuditLogRow, ModelVersionRow
 
+LIVE_PAGE = 8
+"""Versions read at a time while looking for the live (newest promoted) one."""
 REUSE_WITHIN = timedelta(days=7)
 """An open item shown again within this time keeps its id; after it, it counts as a new one."""
 
@@ -158,14 +160,22 @@ class SqlModelVersionRepository:
 
     def latest(self, kind: str) -> tuple[int, dict[str, Any], bytes] | None:
         """The live version: the newest promoted one (rejected candidates are skipped)."""
-        live = next((v for v in self.history(kind) if is_promoted(v.metrics)), None)
-        if live is None:
-            return None
+        # A page at a time: the newest version is nearly always the live one, and a year of
+        # nightly versions need not be read every time the forecaster checks for a new model.
+        live, offset = None, 0
+        while live is None:
+            page = self.history(kind, limit=LIVE_PAGE, offset=offset)
+            live = next((v for v in page if is_promoted(v.metrics)), None)
+            if len(page) < LIVE_PAGE and live is None:
+                return None
+            offset += LIVE_PAGE
         row = self.session.get(ModelVersionRow, live.id)
         assert row is not None
         return live.id, dict(row.metrics), bytes(row.blob)
 
-    def history(self, kind: str | None = None) -> list[ModelVersionInfo]:
+    def history(
+        self, kind: str | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> list[ModelVersionInfo]:
         """Every stored version (newest first), without the model blobs."""
         query = select(
             ModelVersionRow.id,
@@ -176,6 +186,8 @@ class SqlModelVersionRepository:
         if kind is not None:
             query = query.where(ModelVersionRow.kind == kind)
         query = query.order_by(desc(ModelVersionRow.trained_at), desc(ModelVersionRow.id))
+        if limit is not None:
+            query = query.offset(offset).limit(limit)
         return [
             ModelVersionInfo(
                 id=cast(int, id), kind=kind, trained_at=trained_at, metrics=dict(metrics or {})

@@ -182,3 +182,24 @@ def test_model_report_on_the_command_line(tmp_path, capsys):
         (2, False, False),
         (1, True, True),
     ]
+
+
+def test_the_live_version_is_found_behind_many_rejected_ones(database_url):
+    engine = create_engine_for(database_url)
+    create_schema(engine)
+    factory = UnitOfWorkFactory(engine)
+    with factory() as uow:
+        uow.model_versions.add(kind="deal", trained_at=NOW, metrics=_metrics(True, 0.7), blob=b"ok")
+        for night in range(1, 20):
+            uow.model_versions.add(
+                kind="deal",
+                trained_at=NOW + timedelta(days=night),
+                metrics=_metrics(False, 0.5),
+                blob=b"no",
+            )
+        uow.model_versions.add(kind="lead", trained_at=NOW, metrics=_metrics(False, 0.5), blob=b"")
+        uow.commit()
+    with factory() as uow:
+        assert uow.model_versions.latest("deal") == (1, _metrics(True, 0.7), b"ok")
+        assert uow.model_versions.latest("lead") is None
+    engine.dispose()
