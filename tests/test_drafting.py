@@ -117,6 +117,7 @@ def test_the_models_text_becomes_the_card_sent_to_whoever_asked(world: World) ->
 def test_a_failing_model_falls_back_to_the_template_with_a_visible_note(
     world: World, options: dict[str, Any], note: str
 ) -> None:
+    options = dict(options)  # the same parameters serve the SQLite and the PostgreSQL run
     draft = _written(world, _drafter(options.pop("mock", None), **options))
     assert draft.model == "template"
     assert draft.note is not None and note in draft.note
