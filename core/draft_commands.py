@@ -67,7 +67,7 @@ DraftCommand = (
     RequestDraft | ApproveDraft | RejectDraft | RegenerateDraft | OpenDraftEdit | EditDraft
 )
 
-_REVIEW = {
+_REVIEW: dict[str, type[ApproveDraft | RejectDraft | RegenerateDraft | OpenDraftEdit]] = {
     DRAFT_APPROVE: ApproveDraft,
     DRAFT_REJECT: RejectDraft,
     DRAFT_REGENERATE: RegenerateDraft,
