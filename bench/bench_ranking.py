@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.synthetic import Shape, write_synthetic  # noqa: E402
 from bot.forecast import load_forecaster  # noqa: E402
+from bot.learning.model import load_model  # noqa: E402
 from bot.learning.trainer import SklearnTrainer  # noqa: E402
 from core.bulk_ranking import build_action_lists  # noqa: E402
 from core.facts import DealFacts  # noqa: E402
@@ -56,7 +57,7 @@ def prepare(url: str, shape: Shape) -> UnitOfWorkFactory:
         trained = uow.model_versions.latest("deal") is not None
     if not trained:
         started = time.perf_counter()
-        train_models(uow_factory, SklearnTrainer(), FixedClock())
+        train_models(uow_factory, SklearnTrainer(), FixedClock(), model_loader=load_model)
         print(f"trained models on the closed history in {time.perf_counter() - started:.1f} s")
     return uow_factory
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.learning import SklearnTrainer  # noqa: E402
+from bot.learning import SklearnTrainer, load_model  # noqa: E402
 from core.history import compute_stage_norms, deal_training_snapshots  # noqa: E402
 from core.ports import TrainedModel  # noqa: E402
 from core.stages import Pipeline  # noqa: E402
@@ -93,7 +93,7 @@ def train_from_db(closed: int) -> float:
         shape = Shape(reps=100, open_deals_per_rep=20, closed_deals=closed)
         write_synthetic(engine, shape=shape, seed=1, now=now)
         started = time.perf_counter()
-        train_models(UnitOfWorkFactory(engine), SklearnTrainer(), Clock())
+        train_models(UnitOfWorkFactory(engine), SklearnTrainer(), Clock(), model_loader=load_model)
         seconds = time.perf_counter() - started
         engine.dispose()
     return seconds

@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from bot.delivery.wiring import build_delivery_worker
+from bot.drafting.worker import drafting_lifespan
 from bot.emulator.wiring import emulator_lifespan
 from bot.scheduler import digest_clock_lifespan
 from bot.services import Services
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The digest clock, the delivery worker and, with SLACK_APP_TOKEN, Slack's Socket Mode."""
+    """The digest clock, the delivery and drafting workers and, with SLACK_APP_TOKEN, Socket Mode."""
     services: Services = app.state.services
     try:
         async with AsyncExitStack() as stack:
@@ -28,6 +29,7 @@ async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
             await stack.enter_async_context(socket_mode_lifespan(app))
             await stack.enter_async_context(delivery_lifespan(app))
             await stack.enter_async_context(emulator_lifespan(app))
+            await stack.enter_async_context(drafting_lifespan(app))
             yield
     finally:
         services.stop()

@@ -1,5 +1,6 @@
 """The scheduler is only a clock: once a minute it asks the database whose digest is due, and
-every few seconds which response clocks have a level due (the SLA sweep).
+every few seconds which response clocks have a level due (the SLA sweep); once a minute it also
+asks whether tonight's retrain (bot.nightly) and any manager's weekly ROI report are due.
 
 APScheduler 3.x keeps its jobs in process memory, so it decides nothing: each tick runs
 `enqueue_due_digests`, and the outbox's unique keys make every digest happen once however many
@@ -21,17 +22,21 @@ from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from fastapi import FastAPI
 
+from bot.nightly import Retrained, run_nightly_retrain
 from bot.services import Services
 from core.facts import DealFacts, LeadFacts
 from core.ports import Clock, Forecaster
 from core.ranking import DealOutlook, LeadOutlook
 from handlers.digest import DigestRun, enqueue_due_digests
+from handlers.roi_report import enqueue_due_roi_reports
 from handlers.sla_sweep import SweepRun, sweep_response_clocks
 
 log = logging.getLogger("dealbot.scheduler")
 
 TICK_JOB_ID = "digest-tick"
 SWEEP_JOB_ID = "sla-sweep"
+RETRAIN_JOB_ID = "nightly-retrain"
+ROI_JOB_ID = "weekly-roi"
 MISFIRE_GRACE_SECONDS = 50
 """A tick that starts this late (a busy loop, a suspended laptop) still runs; later ones merge."""
 
@@ -43,22 +48,25 @@ class DigestClock:
         self.services = services
         self.clock = clock or services.clock
         self.scheduler = AsyncIOScheduler(timezone=UTC)
-        self.scheduler.add_job(
-            self.tick,
-            CronTrigger(second=0, timezone=UTC),
-            id=TICK_JOB_ID,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=MISFIRE_GRACE_SECONDS,
+        jobs = (
+            (self.tick, CronTrigger(second=0, timezone=UTC), TICK_JOB_ID),
+            (
+                self.sweep,
+                IntervalTrigger(seconds=services.settings.sla_sweep_seconds, timezone=UTC),
+                SWEEP_JOB_ID,
+            ),
+            (self.weekly_reports, CronTrigger(second=15, timezone=UTC), ROI_JOB_ID),
+            (self.retrain, CronTrigger(second=30, timezone=UTC), RETRAIN_JOB_ID),
         )
-        self.scheduler.add_job(
-            self.sweep,
-            IntervalTrigger(seconds=services.settings.sla_sweep_seconds, timezone=UTC),
-            id=SWEEP_JOB_ID,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=MISFIRE_GRACE_SECONDS,
-        )
+        for job, trigger, job_id in jobs:
+            self.scheduler.add_job(
+                job,
+                trigger,
+                id=job_id,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=MISFIRE_GRACE_SECONDS,
+            )
 
     @property
     def running(self) -> bool:
@@ -101,6 +109,33 @@ class DigestClock:
             log.info("SLA sweep: %s", run.describe())
             self.services.wake_delivery()
         return run
+
+    async def retrain(self) -> Retrained | None:
+        """Tonight's retrain when it is due and this replica claimed it; failures are logged."""
+        try:
+            return await asyncio.to_thread(run_nightly_retrain, self.services, self.clock)
+        except Exception as error:  # tonight's key stays claimed; tomorrow night tries again
+            log.error("nightly retrain failed: %s", failure_summary(error))
+            return None
+
+    async def weekly_reports(self) -> int | None:
+        """Queue the weekly ROI report of every manager whose week has begun without one."""
+        settings = self.services.settings
+        try:
+            written = await asyncio.to_thread(
+                enqueue_due_roi_reports,
+                self.services.uow_factory,
+                at=self.clock.now(),
+                pipeline=settings.pipeline,
+                destinations=self.services.desk_policy.destinations,
+            )
+        except Exception as error:  # nothing was written; the next minute tries again
+            log.error("weekly report pass failed: %s", failure_summary(error))
+            return None
+        if written:
+            log.info("weekly reports: %d queued", written)
+            self.services.wake_delivery()
+        return written
 
 
 def failure_summary(error: BaseException) -> str:

@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
+from bot.drafting.wiring import build_email_sender
 from bot.emulator.clock import EmulatedClock
 from bot.forecast import ModelForecaster, load_forecaster
 from bot.lead_desk_config import load_desk_policy
 from bot.learning.model import LearnedModel
 from bot.settings import Settings
-from core.ports import Clock
+from core.ports import Clock, EmailSender
 from core.stages import Pipeline
 from handlers.deps import Deps
 from handlers.directory import CachedDirectory
@@ -83,9 +84,12 @@ class Services:
     gets them from Microsoft Entra ID with the app's secret; tests give a local stand-in."""
 
     directory: CachedDirectory = field(init=False)
+    email_sender: EmailSender | None = field(init=False)
+    """SMTP for approved follow-ups when configured; None records them for the rep to copy."""
 
     def __post_init__(self) -> None:
         self.forecaster = CurrentForecaster(self.uow_factory, self.settings.pipeline)
+        self.email_sender = build_email_sender(self.settings)
         self.directory = CachedDirectory(DIRECTORY_SECONDS, time.monotonic)
 
     def deps(self, surface: str) -> Deps:
@@ -99,6 +103,7 @@ class Services:
             digest_size=self.settings.digest_size,
             surface=surface,
             desk=self.desk_policy,
+            email_sender=self.email_sender,
         )
 
     def desk_deps(self, surface: str = "webhook") -> DeskDeps:

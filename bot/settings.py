@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -100,6 +101,12 @@ class Settings(BaseSettings):
         le=60,
         description="How often the scheduler looks for response clocks that have run out.",
     )
+    retrain_hour_utc: int = Field(
+        2,
+        ge=0,
+        le=23,
+        description="Hour (UTC) from which the scheduler retrains the models, once a night.",
+    )
     delivery_rate_per_second: float = Field(
         10.0,
         gt=0,
@@ -159,6 +166,33 @@ class Settings(BaseSettings):
         description="Where the Bot Framework's token signing keys are published; tests use a fake.",
     )
 
+    llm_model: str | None = Field(
+        None,
+        description="The model that drafts follow-ups, as litellm names it (e.g. "
+        "openai/gpt-4o-mini); provider keys are litellm's own variables. Unset: the template.",
+    )
+    llm_timeout_seconds: float = Field(
+        20.0, gt=0, le=300, description="How long one model call may take before the template."
+    )
+    llm_retries: int = Field(1, ge=0, le=5, description="Retries of a failed model call.")
+    llm_fallbacks: str = Field(
+        "", description="Comma-separated models to try, in order, when the main one fails."
+    )
+    llm_mock_response: str | None = Field(
+        None,
+        description="Development and tests only: litellm answers every draft with this text "
+        "(mock_response) instead of calling the model. Refused in production.",
+    )
+    drafting_enabled: bool = Field(
+        True, description="Run the drafting worker (writes requested follow-ups) in `serve`."
+    )
+    smtp_url: SecretStr | None = Field(
+        None,
+        description="smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465: send "
+        "approved follow-ups. Unset: they are recorded for the rep to copy and send.",
+    )
+    smtp_from: str | None = Field(None, description="The From address of emails sent by SMTP.")
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
@@ -175,6 +209,10 @@ class Settings(BaseSettings):
         "teams_app_password",
         "teams_tenant_id",
         "emulator",
+        "llm_model",
+        "llm_mock_response",
+        "smtp_url",
+        "smtp_from",
         mode="before",
     )
     @classmethod
@@ -240,6 +278,7 @@ class Settings(BaseSettings):
                 "DEALBOT_HANDLER_PROCESSES must be 0 while the emulator runs: its clock lives "
                 "in this one process"
             )
+        _drafting_makes_sense(self)
         if self.mode != "demo":
             for name in (
                 "slack_signing_secret",
@@ -295,6 +334,26 @@ def _teams_make_sense(settings: Settings) -> None:
         raise ValueError(
             "DEALBOT_TEAMS_TENANT_ID is required for a single-tenant bot: set your Microsoft "
             "Entra tenant id, or DEALBOT_TEAMS_APP_TYPE=MultiTenant"
+        )
+
+
+def _drafting_makes_sense(settings: Settings) -> None:
+    if settings.llm_mock_response is not None and settings.mode == "production":
+        raise ValueError(
+            "DEALBOT_LLM_MOCK_RESPONSE answers every draft with fixed text and is refused in "
+            "production: unset it, or set DEALBOT_MODE=development (or demo) on a test machine"
+        )
+    if settings.smtp_url is None:
+        return
+    url = urlsplit(settings.smtp_url.get_secret_value().strip())
+    if url.scheme not in ("smtp", "smtps") or not url.hostname:
+        raise ValueError(
+            "DEALBOT_SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465"
+        )
+    if not settings.smtp_from or "@" not in settings.smtp_from:
+        raise ValueError(
+            "DEALBOT_SMTP_URL is set but DEALBOT_SMTP_FROM is not an email address: set the "
+            "address approved follow-ups are sent from"
         )
 
 

@@ -1,4 +1,4 @@
-"""`dealbot worker`: the clocks and the delivery worker without the web server.
+"""`dealbot worker`: the clocks, delivery and drafting without the web server.
 
 Run it as its own process, with DEALBOT_DELIVERY_ENABLED=false and DEALBOT_SCHEDULER_ENABLED=false
 on `dealbot serve`, so that sending to Slack never competes with answering webhooks and Slack for
@@ -22,7 +22,7 @@ from bot.services import Services
 
 @app.command()
 def worker(ctx: typer.Context) -> None:
-    """Run the digest and SLA clocks and the outbox delivery worker until stopped."""
+    """Run the digest and SLA clocks, the outbox delivery and the drafting worker until stopped."""
     services = _services(ctx)
     console.print("dealbot worker: clocks and delivery running (Ctrl-C stops)")
     try:
@@ -33,6 +33,7 @@ def worker(ctx: typer.Context) -> None:
 
 async def run_worker(services: Services, stop: asyncio.Event | None = None) -> None:
     """The app's background parts (not Socket Mode) until `stop` is set or a signal arrives."""
+    from bot.drafting.worker import drafting_lifespan
     from bot.lifespan import delivery_lifespan
     from bot.scheduler import digest_clock_lifespan
 
@@ -44,6 +45,6 @@ async def run_worker(services: Services, stop: asyncio.Event | None = None) -> N
     host = FastAPI()
     host.state.services = services
     host.state.settings = services.settings
-    async with digest_clock_lifespan(host), delivery_lifespan(host):
+    async with digest_clock_lifespan(host), delivery_lifespan(host), drafting_lifespan(host):
         await stop.wait()
     services.stop()

@@ -1,8 +1,8 @@
 """The ranked list as a neutral message: `/deals`, the Home tab and the morning digest.
 
-Each item is a section with its reason and the same controls everywhere: Done, Snooze, Log call and
-Advance stage (deals only). Values carry the action's UUID and the list view, so a press can
-redraw the list it came from.
+Each item is a section with its reason and the same controls everywhere: Done, Snooze, and for
+deals Log call, Draft follow-up and Advance stage. Values carry the action's UUID and the list
+view, so a press can redraw the list it came from.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ def item_controls(item: ListItem, view: ListView) -> tuple[Control, ...]:
                 "Log call", ControlId.LOG, control_value(action.id, view, str(action.subject_id))
             )
         )
+        draft = control_value(action.id, view, str(action.subject_id))
+        controls.append(Button("Draft follow-up", ControlId.DRAFT, draft))
         if item.next_stages:
             options = tuple(
                 Option(stage, control_value(action.id, view, stage)) for stage in item.next_stages

@@ -12,8 +12,9 @@ import math
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
+from core.action_effects import NO_EFFECTS, ActionEffects
 from core.facts import LeadFacts, OpenDeals
-from core.model import Action
+from core.model import Action, ActionKind
 from core.ranking import (
     FRESH_SIGNAL_DAYS,
     QUIET_FLOOR_DAYS,
@@ -28,15 +29,20 @@ def deal_scores(
     deals: OpenDeals,
     outlooks: OutlookColumns,
     quiet_after_days: Mapping[str, float] | None = None,
+    effects: ActionEffects = NO_EFFECTS,
 ) -> list[float]:
     """Each deal's score as `build_action_list` computes it, straight from the columns.
 
-    This is `expected_value` x `urgency_multiplier` written out in one loop, with each stage's
-    threshold rounded once: at 400,000 deals two calls per deal cost more than the arithmetic.
-    The tests hold it to the per-deal score on every branch.
+    This is `expected_value` x `urgency_multiplier` x the learned multiplier of the item's kind
+    written out in one loop, with each stage's threshold rounded once: at 400,000 deals two calls
+    per deal cost more than the arithmetic. The tests hold it to the per-deal score on every branch.
     """
     quiet = quiet_after_days or {}
     rounded = {s: round(max(QUIET_FLOOR_DAYS, quiet.get(s, 14.0))) for s in set(deals.stage)}
+    overdue, gone_quiet, follow_up = (
+        effects.multiplier(kind)
+        for kind in (ActionKind.OVERDUE_NEXT_STEP, ActionKind.GONE_QUIET, ActionKind.FOLLOW_UP)
+    )
     scores = []
     for amount, p_win, days, late, touch, age, stage, signal in zip(
         deals.amount,
@@ -50,12 +56,18 @@ def deal_scores(
         strict=True,
     ):
         multiplier = 1.0
+        quiet_now = round(age if touch is None else touch) > rounded[stage]
         if late is not None and late > 0:
             multiplier *= 1.5 + min(late, 10) * 0.1
-        if round(age if touch is None else touch) > rounded[stage]:
+            learned = overdue
+        else:
+            learned = gone_quiet if quiet_now else follow_up
+        if quiet_now:
             multiplier *= 1.3
         if signal is not None and signal <= FRESH_SIGNAL_DAYS:
             multiplier *= 1.5
+        if learned != 1.0:
+            multiplier *= learned
         scores.append((amount or 0.0) * p_win / (days if days > 1.0 else 1.0) * multiplier)
     return scores
 
@@ -71,6 +83,7 @@ def build_action_lists(
     hidden: Mapping[int, Collection[tuple[str, int]]] | None = None,
     limit: int | None = None,
     new_id: Callable[[], uuid.UUID] = uuid.uuid4,
+    effects: ActionEffects = NO_EFFECTS,
 ) -> dict[int, list[Action]]:
     """Every rep's list in one pass: what `build_action_list` gives each rep, from columns.
 
@@ -80,7 +93,8 @@ def build_action_lists(
     # Sorting on the score alone is stable, so each rep's deals are listed in id order first
     # and ties then fall to the lower id, as `build_action_list` breaks them.
     rank_key = [
-        -s if math.isfinite(s) else 0.0 for s in deal_scores(deals, deal_outlooks, quiet_after_days)
+        -s if math.isfinite(s) else 0.0
+        for s in deal_scores(deals, deal_outlooks, quiet_after_days, effects)
     ]
     owners, ids = deals.owner_id, deals.deal_id
     mine: dict[int, list[int]] = {}
@@ -113,5 +127,6 @@ def build_action_lists(
             hidden=shut,
             limit=limit,
             new_id=new_id,
+            effects=effects,
         )
     return lists

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from core.draft_commands import CONTROLS as DRAFT_CONTROLS
+from core.draft_commands import DraftCommand, draft_command
 from core.model import ActivityKind
 
 
@@ -170,6 +172,7 @@ Command = (
     | AcceptLead
     | ReassignLead
     | LogFirstTouch
+    | DraftCommand
 )
 
 
@@ -186,6 +189,11 @@ class ControlId(StrEnum):
     LEAD_ACCEPT = "dealbot.lead_accept"
     LEAD_REASSIGN = "dealbot.lead_reassign"
     LEAD_TOUCH = "dealbot.lead_touch"
+    DRAFT = "dealbot.draft"
+    DRAFT_APPROVE = "dealbot.draft_approve"
+    DRAFT_EDIT = "dealbot.draft_edit"
+    DRAFT_REGENERATE = "dealbot.draft_regenerate"
+    DRAFT_REJECT = "dealbot.draft_reject"
 
 
 def control_value(action_id: uuid.UUID, view: ListView, extra: str = "") -> str:
@@ -205,6 +213,8 @@ def parse_control(actor_id: int, control: str, value: str) -> Command | None:
         return UndoLog(actor_id, int(value)) if value.isdigit() else None
     if kind in _LEAD_CONTROLS:
         return _lead_command(actor_id, kind, value)
+    if kind.value in DRAFT_CONTROLS:
+        return draft_command(actor_id, kind.value, value)
     if kind is ControlId.LOG_PICK:
         deal, _, text = value.partition("|")
         return LogLine(actor_id, text, int(deal)) if deal.isdigit() and text else None

@@ -14,6 +14,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, runtime_checkable
 
+from core.action_outcomes import ActionRecord
+from core.drafts import Draft, DraftDecision, OutgoingEmail
 from core.facts import DealFacts, LeadFacts, OpenDeals
 from core.history import DealExample, LeadExample
 from core.model import (
@@ -69,6 +71,7 @@ class AccountRepository(Protocol):
 
 class ContactRepository(Protocol):
     def add(self, contact: Contact) -> Contact: ...
+    def get(self, contact_id: int) -> Contact | None: ...
     def update(self, contact: Contact) -> Contact: ...
     def find(
         self, *, external_id: str | None = None, email: str | None = None
@@ -82,6 +85,10 @@ class DealRepository(Protocol):
     def find(self, *, external_id: str | None = None) -> Deal | None: ...
     def list_open(self, *, owner_ids: Sequence[int] | None = None) -> list[Deal]: ...
     def list_closed(self) -> list[Deal]: ...
+    def by_ids(self, deal_ids: Iterable[int]) -> list[Deal]:
+        """These deals, open or closed (unknown ids are left out)."""
+        ...
+
     def open_facts(self, *, owner_ids: Sequence[int] | None, at: datetime) -> list[DealFacts]:
         """Facts as of `at` for every open deal of these owners (all owners when None)."""
         ...
@@ -208,6 +215,12 @@ class ActionRepository(Protocol):
         """(subject_type, subject_id) of items snoozed or done until after `at`, or dismissed."""
         ...
 
+    def history(
+        self, *, since: datetime, until: datetime, rep_ids: Sequence[int] | None = None
+    ) -> list[ActionRecord]:
+        """Actions first shown in [since, until) (of these reps), oldest first: the learning loop."""
+        ...
+
     def hidden_by_rep(
         self, *, at: datetime, rep_ids: Sequence[int] | None = None
     ) -> dict[int, set[tuple[str, int]]]:
@@ -215,11 +228,27 @@ class ActionRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ModelVersionInfo:
+    """A stored model version without its blob: for reports and the promotion check."""
+
+    id: int
+    kind: str
+    trained_at: datetime
+    metrics: dict[str, Any]
+
+
 class ModelVersionRepository(Protocol):
     def add(
         self, *, kind: str, trained_at: datetime, metrics: dict[str, Any], blob: bytes
     ) -> int: ...
-    def latest(self, kind: str) -> tuple[int, dict[str, Any], bytes] | None: ...
+    def latest(self, kind: str) -> tuple[int, dict[str, Any], bytes] | None:
+        """The live version of a kind: the newest promoted one (core.promotion.is_promoted)."""
+        ...
+
+    def history(self, kind: str | None = None) -> list[ModelVersionInfo]:
+        """Every stored version of a kind (all kinds when None), newest first, without blobs."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +382,48 @@ class TeamsConversations(Protocol):
         ...
 
 
+class DraftRepository(Protocol):
+    """Follow-up drafts; every change of state is a compare-and-set (see `replace`)."""
+
+    def add(self, draft: Draft) -> Draft: ...
+    def get(self, draft_id: int) -> Draft | None: ...
+    def replace(self, draft: Draft, *, expected: Draft) -> bool:
+        """Store `draft` only while the row still has `expected`'s status, generation and claim.
+
+        False when someone got there first (another worker, another press): change nothing then.
+        """
+        ...
+
+    def claimable(self, *, stale_before: datetime, limit: int) -> list[Draft]:
+        """Requested drafts, oldest first, and drafts whose writer claimed them before `stale_before`."""
+        ...
+
+    def decisions(
+        self, *, since: datetime, until: datetime, rep_ids: Sequence[int] | None = None
+    ) -> list[DraftDecision]:
+        """Approvals, edits and rejections made in [since, until), for these reps (all when None)."""
+        ...
+
+
+class Drafter(Protocol):
+    """Writes a follow-up from the prompt's messages (see core.draft_prompt); text only, no tools."""
+
+    @property
+    def model(self) -> str:
+        """The model's name, stored with what it wrote."""
+        ...
+
+    def write(self, messages: Sequence[Mapping[str, str]]) -> str:
+        """The model's answer; raises `core.drafts.ModelUnavailable` when there is none."""
+        ...
+
+
+class EmailSender(Protocol):
+    """Sends an approved follow-up; raises `core.drafts.EmailNotSent` (nothing sent) on failure."""
+
+    def send(self, email: OutgoingEmail) -> None: ...
+
+
 class UnitOfWork(Protocol):
     reps: RepRepository
     teams: TeamRepository
@@ -369,6 +440,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     idempotency: IdempotencyKeys
     teams_conversations: TeamsConversations
+    drafts: DraftRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

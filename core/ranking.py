@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from core.action_effects import NO_EFFECTS, ActionEffects
 from core.facts import DealFacts, LeadFacts
 from core.model import Action, ActionKind
 from core.money import format_amount, format_days
@@ -138,8 +139,10 @@ class _Candidate:
     build: Callable[[float, Callable[[], uuid.UUID]], Action]
 
 
-def _deal_candidate(facts: DealFacts, outlook: DealOutlook, quiet_after_days: float) -> _Candidate:
-    urgency = deal_urgency(facts, quiet_after_days=quiet_after_days)
+def _deal_candidate(
+    facts: DealFacts, outlook: DealOutlook, quiet_after_days: float, effects: ActionEffects
+) -> _Candidate:
+    urgency = _learned(deal_urgency(facts, quiet_after_days=quiet_after_days), effects)
     score = expected_value(facts.amount, outlook.p_win, outlook.expected_days) * urgency.multiplier
 
     def build(final: float, new_id: Callable[[], uuid.UUID]) -> Action:
@@ -190,8 +193,17 @@ def _deal_title(facts: DealFacts) -> str:
     return f"Follow up: {where}"
 
 
-def _lead_candidate(facts: LeadFacts, outlook: LeadOutlook) -> _Candidate:
-    urgency = lead_urgency(facts)
+def _learned(urgency: Urgency, effects: ActionEffects) -> Urgency:
+    """The urgency reweighted by what doing this kind of action led to before, and why."""
+    learned = effects.multiplier(urgency.kind)
+    if learned == 1.0:
+        return urgency
+    note = "; ".join(n for n in (urgency.note, effects.note(urgency.kind)) if n) or None
+    return Urgency(urgency.multiplier * learned, urgency.kind, note)
+
+
+def _lead_candidate(facts: LeadFacts, outlook: LeadOutlook, effects: ActionEffects) -> _Candidate:
+    urgency = _learned(lead_urgency(facts), effects)
     score = (
         expected_value(outlook.typical_value, outlook.p_convert, outlook.typical_days)
         * urgency.multiplier
@@ -256,21 +268,23 @@ def build_action_list(
     hidden: Collection[tuple[str, int]] = (),
     limit: int | None = None,
     new_id: Callable[[], uuid.UUID] = uuid.uuid4,
+    effects: ActionEffects = NO_EFFECTS,
 ) -> list[Action]:
     """The ranked list for one rep from the facts of their open deals and leads.
 
     Every subject is scored, but only the items that make the cut get a reason line and an id:
-    a rep with 200 deals needs 10 sentences, not 200.
+    a rep with 200 deals needs 10 sentences, not 200. `effects` reweights each item by what doing
+    its kind of action led to before (core.action_effects); none leaves the scores as they are.
     """
     quiet = quiet_after_days or {}
     outlooks = lead_outlooks or {}
     candidates = [
-        _deal_candidate(f, deal_outlooks[deal_id], quiet.get(f.stage, 14.0))
+        _deal_candidate(f, deal_outlooks[deal_id], quiet.get(f.stage, 14.0), effects)
         for f in deals
         if (deal_id := f.deal.id) is not None and deal_id in deal_outlooks
     ]
     candidates += [
-        _lead_candidate(f, outlooks[lead_id])
+        _lead_candidate(f, outlooks[lead_id], effects)
         for f in leads
         if (lead_id := f.lead.id) is not None and lead_id in outlooks
     ]

@@ -6,12 +6,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.action_effects import NO_EFFECTS, ActionEffects
 from core.bulk_ranking import build_action_lists
 from core.facts import DealFacts, LeadFacts, OpenDeals
 from core.model import Action, Rep
 from core.ports import ColumnForecaster, Forecaster, UnitOfWork
 from core.ranking import OutlookColumns, build_action_list
 from handlers.errors import UnknownRep
+from handlers.learning_loop import load_action_effects
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,8 @@ def ranked_actions(
         deals = uow.deals.open_facts(owner_ids=[rep.id], at=at)
         leads = untouched(uow.leads.open_facts(owner_ids=[rep.id], at=at))
         hidden = uow.actions.hidden_subjects(rep_id=rep.id, at=at)
-        items = rank_facts(forecaster, deals, leads, hidden, limit)
+        effects = load_action_effects(uow)
+        items = rank_facts(forecaster, deals, leads, hidden, limit, effects=effects)
         if record:
             uow.actions.record_shown(items)
             uow.commit()
@@ -82,6 +85,7 @@ def ranked_actions_for_all(
             quiet_after_days=forecaster.quiet_after_days(),
             hidden=uow.actions.hidden_by_rep(at=at, rep_ids=owners),
             limit=limit,
+            effects=load_action_effects(uow),
         )
         if record:
             uow.actions.record_shown([a for items in lists.values() for a in items])
@@ -104,6 +108,8 @@ def rank_facts(
     leads: Sequence[LeadFacts],
     hidden: set[tuple[str, int]],
     limit: int,
+    *,
+    effects: ActionEffects = NO_EFFECTS,
 ) -> list[Action]:
     """The ranked items for these facts with the forecaster's outlooks (not recorded)."""
     return build_action_list(
@@ -114,6 +120,7 @@ def rank_facts(
         quiet_after_days=forecaster.quiet_after_days(),
         hidden=hidden,
         limit=limit,
+        effects=effects,
     )
 
 

@@ -15,6 +15,7 @@ from core.ports import UnitOfWork
 from handlers.action_list import rank_facts, untouched
 from handlers.deps import Deps, Reply
 from handlers.errors import NotAllowed, UserError
+from handlers.learning_loop import load_action_effects
 
 
 class NotARep(UserError):
@@ -91,7 +92,8 @@ def _ranked(
     hidden = {
         s for subjects in uow.actions.hidden_by_rep(at=at, rep_ids=ids).values() for s in subjects
     }
-    actions = rank_facts(deps.forecaster(), deals, leads, hidden, limit + 1)
+    effects = load_action_effects(uow)
+    actions = rank_facts(deps.forecaster(), deals, leads, hidden, limit + 1, effects=effects)
     shown = uow.actions.record_shown(actions[:limit])
     stages = {f.deal.id: f.stage for f in deals}
     items = [

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.messages import Choice, Form, Message
-from core.ports import Clock, Forecaster, UnitOfWork
+from core.ports import Clock, EmailSender, Forecaster, UnitOfWork
 from core.stages import Pipeline
 from handlers.lead_desk import DeskPolicy
 
@@ -24,6 +24,8 @@ class Deps:
     """Where commands come from (slack, teams, emulator), stored on what they record."""
     desk: DeskPolicy = field(default_factory=DeskPolicy)
     """Scoring, routing and SLA policies, for the buttons on lead alerts."""
+    email_sender: EmailSender | None = None
+    """Sends approved follow-ups (SMTP); None: they are recorded for the rep to copy and send."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from core.model import Action, Rep
 from core.ports import Forecaster, UnitOfWork
 from core.ranking import build_action_list
 from handlers.action_list import untouched
+from handlers.learning_loop import load_action_effects
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ def ranked_lists(
     lead_outlooks = forecaster.lead_outlooks(leads)
     quiet = forecaster.quiet_after_days()
     hidden = uow.actions.hidden_by_rep(at=at, rep_ids=owners)
+    effects = load_action_effects(uow)
     deals_by_rep = _deals_by_owner(deals)
     leads_by_rep = _leads_by_owner(leads)
     lists: dict[int, RankedList] = {}
@@ -49,6 +51,7 @@ def ranked_lists(
             quiet_after_days=quiet,
             hidden=hidden.get(rep_id, set()),
             limit=limit,
+            effects=effects,
         )
         stages = {f.deal.id: f.stage for f in own_deals if f.deal.id is not None}
         lists[rep_id] = RankedList(actions, len(own_deals), stages)

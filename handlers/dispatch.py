@@ -20,9 +20,25 @@ from core.commands import (
     Snooze,
     UndoLog,
 )
+from core.draft_commands import (
+    ApproveDraft,
+    EditDraft,
+    OpenDraftEdit,
+    RegenerateDraft,
+    RejectDraft,
+    RequestDraft,
+)
 from handlers.buttons import advance_stage, mark_done, snooze
 from handlers.deals import show_actions
 from handlers.deps import Deps, Reply
+from handlers.draft_review import (
+    approve_draft,
+    edit_draft,
+    open_draft_edit,
+    regenerate_draft,
+    reject_draft,
+    request_draft,
+)
 from handlers.lead_buttons import accept_lead, log_first_touch, reassign_lead
 from handlers.log import log_activity, log_line, undo_log
 from handlers.log_form import find_deals, open_log_form
@@ -40,6 +56,12 @@ HANDLERS: dict[type[Any], Callable[[Any, Deps], Reply]] = {
     AcceptLead: accept_lead,
     ReassignLead: reassign_lead,
     LogFirstTouch: log_first_touch,
+    RequestDraft: request_draft,
+    ApproveDraft: approve_draft,
+    EditDraft: edit_draft,
+    OpenDraftEdit: open_draft_edit,
+    RegenerateDraft: regenerate_draft,
+    RejectDraft: reject_draft,
 }
 
 

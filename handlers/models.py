@@ -3,12 +3,14 @@
 Training reads closed history in one unit of work, builds leak-free examples in core, hands them
 to the trainer (scikit-learn lives behind `core.ports.ModelTrainer`), and stores each model as
 a new version in a second, short unit of work, so a long fit never holds a transaction open.
+Each new version goes live only when it is not worse than the live one on the newest outcomes
+(handlers.model_promotion); a rejected one is stored with its figures and the reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +24,10 @@ from core.history import (
 )
 from core.norms import StageNorms, default_stage_norms
 from core.ports import Clock, ModelLoader, ModelTrainer, ProbabilityModel, TrainedModel, UnitOfWork
+from core.promotion import Promotion
 from core.ranking import expected_value
 from core.stages import Pipeline
+from handlers.model_promotion import judge_candidate
 
 DEAL, LEAD = "deal", "lead"
 SCORE_COLUMNS = ("id", "external_id", "probability", "expected_days", "expected_value")
@@ -36,6 +40,7 @@ class TrainReport:
     trained_at: datetime
     versions: dict[str, int]
     metrics: dict[str, dict[str, Any]]
+    promotions: dict[str, Promotion] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """A short human summary per model, for the CLI: holdout figures against base rates."""
@@ -66,6 +71,9 @@ class TrainReport:
                     f"  holdout split by {metrics['holdout_by']}: the records carry no dates"
                 )
             out += [f"  dropped {d['feature']}: {d['reason']}" for d in metrics.get("dropped", [])]
+            if (promotion := self.promotions.get(kind)) is not None:
+                verdict = "promoted" if promotion.promoted else "not promoted (the live one stays)"
+                out.append(f"  {verdict}: {promotion.reason}")
         return out
 
 
@@ -74,9 +82,11 @@ def train_models(
     trainer: ModelTrainer,
     clock: Clock,
     *,
+    model_loader: ModelLoader,
     pipeline: Pipeline | None = None,
 ) -> TrainReport:
-    """Retrain the deal and lead models from closed history and store them as new versions."""
+    """Retrain the deal and lead models from closed history and store them as new versions;
+    each goes live only if it is not worse than the live one on the newest outcomes."""
     pipeline = pipeline or Pipeline()
     now = clock.now()
     with uow_factory() as uow:
@@ -92,27 +102,44 @@ def train_models(
             [lead.id for lead in leads if lead.id is not None]
         )
         open_leads = uow.leads.open_facts(owner_ids=None, at=now)
+        live = {kind: uow.model_versions.latest(kind) for kind in (DEAL, LEAD)}
     examples = deal_training_snapshots(deals, changes, deal_activities, accounts, pipeline)
     norms = compute_stage_norms(deals, changes, pipeline, examples)
     lead_examples = lead_training_snapshots(leads, signals, lead_activities, accounts)
-    trained = [
-        trainer.train_deals(examples, norms, open_deals),
-        trainer.train_leads(lead_examples, open_leads),
-    ]
-    return _store(uow_factory, trained, now)
+    deal_model = trainer.train_deals(examples, norms, open_deals)
+    lead_model = trainer.train_leads(lead_examples, open_leads)
+    promotions = {
+        DEAL: judge_candidate(
+            deal_model.model,
+            live[DEAL],
+            [(e.facts, e.won, e.label_time) for e in examples],
+            model_loader,
+        ),
+        LEAD: judge_candidate(
+            lead_model.model,
+            live[LEAD],
+            [(e.facts, e.converted, e.label_time) for e in lead_examples],
+            model_loader,
+        ),
+    }
+    return _store(uow_factory, [deal_model, lead_model], promotions, now)
 
 
 def _store(
-    uow_factory: Callable[[], UnitOfWork], trained: list[TrainedModel], now: datetime
+    uow_factory: Callable[[], UnitOfWork],
+    trained: list[TrainedModel],
+    promotions: dict[str, Promotion],
+    now: datetime,
 ) -> TrainReport:
     versions: dict[str, int] = {}
     with uow_factory() as uow:
         for model in trained:
+            metrics = {**model.metrics, "promotion": promotions[model.kind].to_dict()}
             versions[model.kind] = uow.model_versions.add(
-                kind=model.kind, trained_at=now, metrics=model.metrics, blob=model.model.to_bytes()
+                kind=model.kind, trained_at=now, metrics=metrics, blob=model.model.to_bytes()
             )
         uow.commit()
-    return TrainReport(now, versions, {m.kind: m.metrics for m in trained})
+    return TrainReport(now, versions, {m.kind: m.metrics for m in trained}, promotions)
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,6 +53,16 @@ class SqlDealRepository(_RowRepository[Deal, DealRow]):
     def list_closed(self) -> list[Deal]:
         return self._all(DealRow.status != DealStatus.OPEN.value)
 
+    def by_ids(self, deal_ids: Iterable[int]) -> list[Deal]:
+        wanted = sorted(set(deal_ids))
+        found: list[Deal] = []
+        for start in range(0, len(wanted), 5000):
+            query = raw_deal_select(self.table).where(
+                self.table.c.id.in_(wanted[start : start + 5000])
+            )
+            found.extend(deal_from_raw(row) for row in self._execute(query).all())
+        return found
+
     def add_stage_change(self, change: StageChange) -> None:
         self._execute(insert(_STAGE_CHANGE), convert.row_values(change))
 

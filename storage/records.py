@@ -6,16 +6,21 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import Session, col, desc, select
 
-from core.model import Action, ActionStatus
-from core.ports import AuditEntry
+from core.action_outcomes import ActionRecord
+from core.model import Action, ActionKind, ActionStatus
+from core.ports import AuditEntry, ModelVersionInfo
+from core.promotion import is_promoted
 from storage import convert
 from storage.tables import ActionRow, AuditLogRow, ModelVersionRow
 
+LIVE_PAGE = 8
+"""Versions read at a time while looking for the live (newest promoted) one."""
 REUSE_WITHIN = timedelta(days=7)
 """An open item shown again within this time keeps its id; after it, it counts as a new one."""
 
@@ -88,6 +93,38 @@ class SqlActionRepository:
             raise LookupError(f"action {action_id} does not exist")
         return bool(result.rowcount)
 
+    def history(
+        self, *, since: datetime, until: datetime, rep_ids: Sequence[int] | None = None
+    ) -> list[ActionRecord]:
+        """Actions first shown in [since, until), oldest first, for the learning loop."""
+        query = sa_select(
+            col(ActionRow.id),
+            col(ActionRow.rep_id),
+            col(ActionRow.kind),
+            col(ActionRow.subject_type),
+            col(ActionRow.subject_id),
+            col(ActionRow.created_at),
+            col(ActionRow.status),
+            col(ActionRow.status_at),
+        ).where(col(ActionRow.created_at) >= since, col(ActionRow.created_at) < until)
+        if rep_ids is not None:
+            query = query.where(col(ActionRow.rep_id).in_(list(rep_ids)))
+        ordered = query.order_by(col(ActionRow.created_at), col(ActionRow.id))
+        rows = self.session.connection().execute(ordered)
+        return [
+            ActionRecord(
+                id=uuid.UUID(id),
+                rep_id=rep_id,
+                kind=ActionKind(kind),
+                subject_type=subject_type,
+                subject_id=subject_id,
+                shown_at=shown_at,
+                status=ActionStatus(status),
+                status_at=status_at,
+            )
+            for id, rep_id, kind, subject_type, subject_id, shown_at, status, status_at in rows
+        ]
+
     def hidden_subjects(self, *, rep_id: int, at: datetime) -> set[tuple[str, int]]:
         return self.hidden_by_rep(at=at, rep_ids=[rep_id]).get(rep_id, set())
 
@@ -122,16 +159,41 @@ class SqlModelVersionRepository:
         return row.id
 
     def latest(self, kind: str) -> tuple[int, dict[str, Any], bytes] | None:
-        query = (
-            select(ModelVersionRow)
-            .where(ModelVersionRow.kind == kind)
-            .order_by(desc(ModelVersionRow.trained_at), desc(ModelVersionRow.id))
-            .limit(1)
+        """The live version: the newest promoted one (rejected candidates are skipped)."""
+        # A page at a time: the newest version is nearly always the live one, and a year of
+        # nightly versions need not be read every time the forecaster checks for a new model.
+        live, offset = None, 0
+        while live is None:
+            page = self.history(kind, limit=LIVE_PAGE, offset=offset)
+            live = next((v for v in page if is_promoted(v.metrics)), None)
+            if len(page) < LIVE_PAGE and live is None:
+                return None
+            offset += LIVE_PAGE
+        row = self.session.get(ModelVersionRow, live.id)
+        assert row is not None
+        return live.id, dict(row.metrics), bytes(row.blob)
+
+    def history(
+        self, kind: str | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> list[ModelVersionInfo]:
+        """Every stored version (newest first), without the model blobs."""
+        query = select(
+            ModelVersionRow.id,
+            ModelVersionRow.kind,
+            ModelVersionRow.trained_at,
+            ModelVersionRow.metrics,
         )
-        row = self.session.exec(query).first()
-        if row is None or row.id is None:
-            return None
-        return row.id, dict(row.metrics), bytes(row.blob)
+        if kind is not None:
+            query = query.where(ModelVersionRow.kind == kind)
+        query = query.order_by(desc(ModelVersionRow.trained_at), desc(ModelVersionRow.id))
+        if limit is not None:
+            query = query.offset(offset).limit(limit)
+        return [
+            ModelVersionInfo(
+                id=cast(int, id), kind=kind, trained_at=trained_at, metrics=dict(metrics or {})
+            )
+            for id, kind, trained_at, metrics in self.session.exec(query)
+        ]
 
 
 class SqlAuditLog:

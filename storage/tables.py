@@ -282,3 +282,34 @@ class EmulatorMessageRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revision: int = 0
     """Counts the edits, so a page polling the transcript sees a change in place."""
+
+
+class DraftRow(SQLModel, table=True):
+    __tablename__ = "draft"
+    __table_args__ = (
+        Index("ix_draft_status_requested_at", "status", "requested_at"),
+        Index("ix_draft_decided_at", "decided_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id", index=True)
+    rep_id: int = Field(foreign_key="rep.id")
+    requested_by: int = Field(foreign_key="rep.id")
+    requested_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = "requested"
+    generation: int = 1
+    subject: str = ""
+    body: str = ""
+    model: str = ""
+    note: str | None = None
+    written_at: datetime | None = _when()
+    claimed_by: str | None = None
+    """The drafting worker writing it (status "drafting"); its write must match it."""
+    claimed_at: datetime | None = _when()
+    to_email: str | None = None
+    outcome: str | None = None
+    decided_by: int | None = Field(default=None, foreign_key="rep.id")
+    decided_at: datetime | None = _when()
+    final_subject: str | None = None
+    final_body: str | None = None
+    change_ratio: float = 0.0
+    sent_via: str | None = None

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from core import ports
 from storage.assignments import SqlAssignmentRepository
 from storage.deals import SqlDealRepository
+from storage.drafts import SqlDraftRepository
 from storage.outbox import SqlIdempotencyKeys, SqlOutbox
 from storage.records import SqlActionRepository, SqlAuditLog, SqlModelVersionRepository
 from storage.repositories import (
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
     outbox: ports.Outbox
     idempotency: ports.IdempotencyKeys
     teams_conversations: ports.TeamsConversations
+    drafts: ports.DraftRepository
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self.session)
         self.idempotency = SqlIdempotencyKeys(self.session)
         self.teams_conversations = SqlTeamsConversations(self.session)
+        self.drafts = SqlDraftRepository(self.session)
         return self
 
     def __exit__(

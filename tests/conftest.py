@@ -80,7 +80,8 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture(autouse=True)
 def _no_background_clocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Apps built in tests run no digest clock and no delivery worker unless a test asks for one:
-    a tick landing on a real minute would otherwise queue digests mid-test."""
+    """Apps built in tests run no digest clock, delivery or drafting worker unless a test asks for
+    one: a tick landing on a real minute would otherwise queue digests mid-test."""
     monkeypatch.setenv("DEALBOT_SCHEDULER_ENABLED", "false")
     monkeypatch.setenv("DEALBOT_DELIVERY_ENABLED", "false")
+    monkeypatch.setenv("DEALBOT_DRAFTING_ENABLED", "false")

@@ -17,6 +17,7 @@ from core.history import DealExample, LeadExample, compute_stage_norms, deal_tra
 from core.model import Lead
 from core.norms import StageNorms
 from core.ports import TrainedModel
+from core.promotion import is_promoted
 from core.stages import Pipeline
 from handlers.models import SCORE_COLUMNS, TrainReport, score_records, train_models
 from tests.synthetic import START, History, closed_history, open_pipeline
@@ -194,7 +195,9 @@ class _Versions:
         return len(self.rows)
 
     def latest(self, kind: str) -> tuple[int, dict[str, Any], bytes] | None:
-        found = [(i + 1, m, b) for i, (k, m, b) in enumerate(self.rows) if k == kind]
+        found = [
+            (i + 1, m, b) for i, (k, m, b) in enumerate(self.rows) if k == kind and is_promoted(m)
+        ]
         return found[-1] if found else None
 
 
@@ -252,7 +255,7 @@ class _Clock:
 
 def test_train_then_score_through_the_handlers() -> None:
     unit = _Unit(closed_history(800, seed=9), _Versions())
-    report = train_models(lambda: unit, SklearnTrainer(), _Clock())  # type: ignore[arg-type, return-value]
+    report = train_models(lambda: unit, SklearnTrainer(), _Clock(), model_loader=load_model)  # type: ignore[arg-type, return-value]
     assert unit.committed and set(report.versions) == {"deal", "lead"}
     assert report.metrics["lead"]["model"] == "base_rate"
     rows = score_records("deals", lambda: unit, load_model, _Clock().now())  # type: ignore[arg-type, return-value]

@@ -60,7 +60,7 @@ def test_deals_answers_privately_with_the_ranked_list_and_its_buttons(world: Sla
     assert "next step 3 days overdue" in shown
     ids = {e["action_id"] for e in _elements(answer)}
     assert {"dealbot.done", "dealbot.snooze", "dealbot.log", "dealbot.advance"} <= ids
-    assert "dealbot.draft" not in ids  # drafting is not offered until it works
+    assert "dealbot.draft" in ids  # Draft follow-up on every deal
     with world.uow() as uow:
         assert len(uow.actions.hidden_by_rep(at=world.clock.now())) == 0
     with world.services.engine.connect() as conn:

@@ -11,7 +11,7 @@ import copy
 import json
 import uuid
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -19,6 +19,14 @@ from bot.teams.forms import render_form
 from bot.teams.render import ACTIONS_PER_ROW, render_card
 from core.action_messages import ListItem, action_list_message, digest_message
 from core.commands import ControlId, ListView, control_value
+from core.draft_messages import (
+    approved_card,
+    drafting_notice,
+    edit_form,
+    rejected_card,
+    review_card,
+)
+from core.drafts import Draft, DraftOutcome, DraftStatus
 from core.lead_messages import LeadCard, lead_alert, sla_breach, sla_escalation, sla_reminder
 from core.messages import (
     Button,
@@ -33,6 +41,8 @@ from core.messages import (
     Style,
 )
 from core.model import Action, ActionKind, ActivityKind, Lead
+from core.roi import Money, RoiPeriod, RoiReport, WeekResponse
+from core.roi_message import roi_message
 from handlers.log_form import LOG_FORM, OUTCOMES
 from tests.adaptive_cards import (
     all_elements,
@@ -179,12 +189,56 @@ MESSAGES.update({
     ),
 })  # fmt: skip
 
+_DRAFT = Draft(
+    3, 1, 1, NOW, id=9, status=DraftStatus.READY, generation=2, subject="Pricing for Acme EU",
+    body="APPROVED. Sent. <!channel> **bold**\n\n" + "Hi Sarah, " * 240, model="openai/gpt-4o-mini",
+    note="The model did not answer in 20 s; this is the template draft.", to_email="sarah@acme.com",
+)  # fmt: skip
+_DECIDED = replace(
+    _DRAFT, status=DraftStatus.APPROVED, outcome=DraftOutcome.EDITED, final_body="x" * 5000,
+    final_subject="Pricing", sent_via="copy", change_ratio=0.2,
+)  # fmt: skip
+MESSAGES.update({
+    "draft to review": review_card(_DRAFT, "Acme EU"),
+    "draft without a recipient": review_card(replace(_DRAFT, to_email=None, note=None), "Acme EU"),
+    "draft approved, to copy": approved_card(_DECIDED, "Acme EU", "Ana Lopez"),
+    "draft approved and sent": approved_card(replace(_DECIDED, sent_via="smtp"), "Acme EU", "Ana Lopez"),
+    "draft rejected": rejected_card(_DRAFT, "Acme EU", "Ana Lopez"),
+    "drafting": drafting_notice("Acme EU"),
+})  # fmt: skip
+
+
+_WEEK = RoiPeriod(
+    datetime(2026, 11, 16, 13, tzinfo=UTC), datetime(2026, 11, 23, 13, tzinfo=UTC), 34, 9, 3,
+    (Money("EUR", 40_000.0), Money("USD", 120_000.0)), (Money("USD", 45_000.0),),
+    {"approved": 5, "edited": 2, "rejected": 1},
+)  # fmt: skip
+_ROI = RoiReport(
+    "Maya Chen's team", (1, 2), datetime(2026, 11, 23, 13, tzinfo=UTC), 1, _WEEK, _WEEK,
+    (WeekResponse("2026-W47", 8, 7, timedelta(minutes=12)), WeekResponse("2026-W48", 3, 0, None)),
+)  # fmt: skip
+MESSAGES.update({
+    "weekly roi report": roi_message(_ROI),
+    "weekly roi report, four weeks": roi_message(replace(_ROI, weeks=4, response=())),
+})  # fmt: skip
+
 
 @pytest.mark.parametrize("name", sorted(MESSAGES))
 def test_every_message_renders_as_a_valid_card(name: str) -> None:
     card = render_card(MESSAGES[name])
     assert_valid_card(card)
     assert len(json.dumps(card).encode()) < 28_000
+
+
+def test_the_draft_edit_form_is_a_valid_card_carrying_the_draft() -> None:
+    form = render_form(edit_form(_DRAFT), errors={"body": "The email is empty."})
+    assert_valid_card(form)
+    inputs = [e for e in form["body"] if e["type"].startswith("Input.")]
+    assert [(i["id"], i.get("isMultiline")) for i in inputs] == [("subject", False), ("body", True)]
+    assert inputs[1]["value"] == _DRAFT.body and inputs[1]["maxLength"] == 5000
+    assert "The email is empty." in card_text(form)
+    (submit,) = form["actions"]
+    assert submit["data"] == {"form": "dealbot.draft_form", "context": "9|2"}
 
 
 @pytest.mark.parametrize(
@@ -234,7 +288,8 @@ def test_a_form_sent_back_keeps_what_was_typed_and_shows_each_problem() -> None:
 def test_every_button_is_an_execute_with_a_submit_fallback_carrying_the_same_data() -> None:
     card = render_card(MESSAGES["action list with More"])
     buttons = [a for a in walk_actions(card) if a["type"] == "Action.Execute"]
-    assert len(buttons) == 4 * 4 + 2 + 1  # Done, Log, Snooze, Advance a deal; Done, Snooze a lead
+    # Done, Log, Draft follow-up, Snooze, Advance a deal; Done, Snooze a lead; More
+    assert len(buttons) == 4 * 5 + 2 + 1
     for button in buttons:
         assert button["data"] == button["fallback"]["data"]
         assert button["data"]["action_id"] == button["verb"]
@@ -246,7 +301,7 @@ def test_every_button_is_an_execute_with_a_submit_fallback_carrying_the_same_dat
     rows = [e for e in all_elements(card) if e["type"] == "ActionSet"]
     assert rows and all(len(row["actions"]) <= ACTIONS_PER_ROW for row in rows)
     assert {"Snooze ▾", "Advance stage ▾"} <= {a["title"] for a in walk_actions(card)}
-    assert len(presses(card)) == 4 * (1 + 1 + 3 + len(STAGES)) + (1 + 3) + 1
+    assert len(presses(card)) == 4 * (1 + 1 + 1 + 3 + len(STAGES)) + (1 + 3) + 1
 
 
 def test_a_long_list_is_cut_to_fit_with_a_line_saying_how_many_are_left_out() -> None:

@@ -18,9 +18,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.handler_pool import HandlerPool
 from bot.services import Services
 from bot.slack import translate
+from bot.slack.draft_form import DraftFormListener
 from bot.slack.forms import modal_view, options
 from bot.slack.render import home_view, render_message
 from core.commands import Command, ShowActions
+from core.draft_commands import DRAFT_FORM
 from core.messages import Message, Section
 from handlers.chat_identity import link_chat_user
 from handlers.deals import NotARep
@@ -42,6 +44,7 @@ class SlackListeners:
         app.command("/log")(self.on_command)
         app.action(re.compile(r"^dealbot\."))(self.on_action)
         app.view(LOG_FORM)(self.on_log_form)
+        app.view(DRAFT_FORM)(DraftFormListener(self).on_submit)
         app.options("deal")(self.on_deal_search)
         app.event("app_home_opened")(self.on_home_opened)
 
@@ -222,7 +225,8 @@ class SlackListeners:
         channel = body.get("channel_id") or (body.get("channel") or {}).get("id") or ""
         try:
             await client.views_open(
-                trigger_id=body.get("trigger_id", ""), view=modal_view(reply.form, channel)
+                trigger_id=body.get("trigger_id", ""),
+                view=modal_view(reply.form, reply.form.context or channel),
             )
         except SlackApiError as error:
             log.warning("views.open failed: %s", error.response.get("error"))

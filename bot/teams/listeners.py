@@ -26,6 +26,7 @@ from bot.handler_pool import HandlerPool
 from bot.services import Services
 from bot.teams import translate
 from bot.teams.conversations import Sighting, sightings
+from bot.teams.draft_form import on_draft_form
 from bot.teams.forms import CONTEXT_KEY, FORM_KEY, render_form
 from bot.teams.people import TeamsPeople
 from bot.teams.render import render_card
@@ -41,6 +42,7 @@ from bot.teams.replies import (
     update_pressed,
 )
 from core.commands import Command, FindDeals, OpenLogForm, ShowActions
+from core.draft_commands import DRAFT_FORM
 from core.messages import Choice, Form
 from handlers.deals import NotARep
 from handlers.deps import Reply
@@ -148,6 +150,9 @@ class TeamsListeners:
             return
         if data.get(FORM_KEY) == LOG_FORM:
             await self.on_log_form(press, actor, data)
+            return
+        if data.get(FORM_KEY) == DRAFT_FORM:
+            await on_draft_form(self, press, actor, data)
             return
         command = translate.press(actor, data)
         if command is None:
