@@ -83,7 +83,9 @@ class Figures:
 async def deliver(url: str, fake: FakeSlack, rows: int, rate: float) -> float:
     """Run the worker in the background until the fake has accepted `rows` messages."""
     engine = create_engine_for(url)
-    messenger = SlackMessenger(token="bench-bot-token", base_url=fake.api_url, render=render_message)
+    messenger = SlackMessenger(
+        token="bench-bot-token", base_url=fake.api_url, render=render_message
+    )
     policy = DeliveryPolicy(rate_per_second=rate, poll_interval=0.05)
     worker = DeliveryWorker(OutboxQueue(engine), {"slack": messenger}, policy, name="bench")
     start = time.monotonic()
