@@ -72,6 +72,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a new database of each backend, with the tables made (modules may override)."""
+    from storage.db import create_engine_for, create_schema
+
+    engine = create_engine_for(database_url)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
     """A local fake of the Slack Web API on a free port (tests/fake_slack.py), stopped afterwards."""
     with FakeSlack() as fake:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -19,7 +20,16 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
         rate_per_second=settings.delivery_rate_per_second,
         max_attempts=settings.delivery_max_attempts,
         poll_interval=settings.delivery_poll_seconds,
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
+        lease_margin=timedelta(seconds=min(30.0, settings.delivery_lease_seconds / 4)),
+        backoff_base=settings.delivery_backoff_seconds,
     )
+
+
+def send_timeout(settings: Settings) -> int:
+    """Seconds a send may take: well inside the lease, so a slow send never outlives its claim
+    (another worker would take the row over and could send it a second time)."""
+    return max(1, min(10, int(settings.delivery_lease_seconds // 3)))
 
 
 def build_delivery_worker(
@@ -40,6 +50,7 @@ def build_delivery_worker(
             token=settings.slack_bot_token.get_secret_value(),
             base_url=settings.slack_api_url,
             render=slack_render,
+            timeout_seconds=send_timeout(settings),
         )
     if teams is not None:
         messengers["teams"] = teams

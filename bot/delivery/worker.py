@@ -38,6 +38,7 @@ from bot.delivery.messenger import (
     TransientFailure,
 )
 from bot.delivery.pacing import Pacer, RealTimer, Timer
+from bot.delivery.reconcile import earlier_delivery, outcome_unknown
 from core.ports import Clock, OutboxItem
 from storage.delivery import Claim, OutboxQueue
 
@@ -186,6 +187,8 @@ class DeliveryWorker:
             if found is None:
                 return
             item = found
+        if outcome_unknown(item) and await self._settled_by_earlier_delivery(item, channel, batch):
+            return
         await self.pacer.turn(channel)
         if self._stopping or self.clock.now() >= batch.claim.until - self.policy.lease_margin:
             await self._release(item, batch, after=0.0)
@@ -207,6 +210,23 @@ class DeliveryWorker:
             await self._dead(item, batch, "the message it edits has no reference", False)
             return None
         return replace(item, edit_ref=reference)
+
+    async def _settled_by_earlier_delivery(
+        self, item: OutboxItem, channel: str, batch: _Batch
+    ) -> bool:
+        """True when the row was settled without a send (see `bot.delivery.reconcile`): marked
+        sent because the platform has it, or put back still unsure because the check failed."""
+        found = await earlier_delivery(self.messengers[item.platform], item)
+        if found is None:
+            return False
+        if isinstance(found, Sent):
+            await self._record(item, channel, found, batch)
+            return True
+        limited = isinstance(found, RateLimited)
+        after = found.retry_after if limited else self.backoff(item.attempts + 1)
+        unsure = item.last_error or ""
+        await self._retry(item, batch, after, unsure, count_attempt=not limited)
+        return True
 
     async def _send(self, item: OutboxItem) -> Outcome:
         try:
