@@ -13,12 +13,14 @@ from sqlalchemy.engine import Engine
 from bot.forecast import ModelForecaster, load_forecaster
 from bot.lead_desk_config import load_desk_policy
 from bot.learning.model import LearnedModel
+from bot.metrics import Metrics
 from bot.settings import Settings
 from core.stages import Pipeline
 from handlers.deps import Deps
 from handlers.directory import CachedDirectory
 from handlers.lead_desk import DeskDeps, DeskPolicy, LeadFit
 from storage.db import create_engine_for
+from storage.lead_touches import first_touches
 from storage.uow import UnitOfWorkFactory
 
 MODEL_CHECK_SECONDS = 60.0
@@ -79,10 +81,13 @@ class Services:
     gets them from Microsoft Entra ID with the app's secret; tests give a local stand-in."""
 
     directory: CachedDirectory = field(init=False)
+    metrics: Metrics = field(init=False)
+    """This process's Prometheus metrics (`/metrics`)."""
 
     def __post_init__(self) -> None:
         self.forecaster = CurrentForecaster(self.uow_factory, self.settings.pipeline)
         self.directory = CachedDirectory(DIRECTORY_SECONDS, time.monotonic)
+        self.metrics = Metrics(lambda since: first_touches(self.engine, since))
 
     def deps(self, surface: str) -> Deps:
         """What the chat handlers need, for commands arriving from `surface`."""

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from bot.delivery.messenger import Messenger
 from bot.delivery.slack import Renderer, SlackMessenger
 from bot.delivery.worker import DeliveryPolicy, DeliveryWorker
+from bot.metrics import Metrics
 from bot.settings import Settings
 from storage.delivery import OutboxQueue
 
@@ -38,6 +39,7 @@ def build_delivery_worker(
     *,
     slack_render: Renderer,
     teams: Messenger | None = None,
+    metrics: Metrics | None = None,
 ) -> DeliveryWorker | None:
     """A worker for every platform with credentials; None when there is none (e.g. the demo).
 
@@ -57,4 +59,5 @@ def build_delivery_worker(
     if not messengers:
         return None
     name = f"{socket.gethostname()}:{os.getpid()}"
-    return DeliveryWorker(OutboxQueue(engine), messengers, delivery_policy(settings), name=name)
+    policy = delivery_policy(settings)
+    return DeliveryWorker(OutboxQueue(engine), messengers, policy, name=name, metrics=metrics)
