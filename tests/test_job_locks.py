@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import URL
 
 from bot.scheduler import TICK_JOB_ID, DigestClock
 from bot.services import build_services
 from bot.settings import load_settings
 from storage.db import create_schema
 from storage.job_locks import lock_key, pass_lock
+from storage.migrate import current
+from tests.conftest import fresh_postgres_url
 from tests.test_digest import NEW_YORK_8AM, seed
 from tests.test_scheduler import FixedClock
 
@@ -42,3 +48,15 @@ def test_lock_keys_are_stable_and_distinct() -> None:
     assert lock_key("digest-tick") == lock_key("digest-tick")
     assert lock_key("digest-tick") != lock_key("sla-sweep")
     assert -(2**63) <= lock_key("digest-tick") < 2**63
+
+
+def test_replicas_starting_together_migrate_once_without_a_race(
+    postgres_server_url: URL, postgres_admin_engine: Engine
+) -> None:
+    """Four `dealbot db upgrade` processes at once on an empty PostgreSQL database."""
+    for url in fresh_postgres_url(postgres_admin_engine, postgres_server_url):
+        command = [sys.executable, "-c", "from bot.cli import run; run()", "db", "upgrade"]
+        env = {**os.environ, "DATABASE_URL": url}
+        starts = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for _ in range(4)]
+        assert [p.wait(120) for p in starts] == [0, 0, 0, 0]
+        assert current(url) is not None
