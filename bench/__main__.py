@@ -79,7 +79,8 @@ def run_script(name: str, arguments: list[str], folder: Path) -> list[tuple[str,
     took = time.monotonic() - started
     lines = [line.rstrip() for line in done.stdout.splitlines() if line.strip()]
     if done.returncode != 0:
-        lines.append(f"failed (exit {done.returncode}): {done.stderr.strip().splitlines()[-1:]}")
+        errors = [e for e in done.stderr.splitlines() if "Error" in e or "error:" in e]
+        lines.append(f"failed (exit {done.returncode}): {(errors or ['see its own run'])[-1]}")
     rows = [(name, line.strip()) for line in lines]
     return [*rows, (name, f"(ran {took:.0f} s)")]
 
