@@ -12,6 +12,7 @@ from bot.dashboard.routes import dashboard_router
 from bot.emulator.routes import mount_emulator
 from bot.emulator.wiring import build_emulator
 from bot.lifespan import app_lifespan
+from bot.metrics_http import add_metrics
 from bot.reports_api import reports_router
 from bot.services import Services, build_services
 from bot.settings import Settings
@@ -45,6 +46,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         mount_slack(app, app.state.slack)
     app.include_router(webhook_router(app.state.services))
     app.include_router(reports_router())
+    add_metrics(app, app.state.services.metrics)
     app.state.teams = build_teams(app.state.services)
     if app.state.teams is not None:
         mount_teams(app, app.state.teams)

@@ -47,6 +47,7 @@ async def delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.engine,
         slack_render=render_message,
         teams=build_teams_messenger(services),
+        metrics=services.metrics,
     )
     if worker is None:
         yield

@@ -4,7 +4,10 @@ asks whether tonight's retrain (bot.nightly) and any manager's weekly ROI report
 
 APScheduler 3.x keeps its jobs in process memory, so it decides nothing: each tick runs
 `enqueue_due_digests`, and the outbox's unique keys make every digest happen once however many
-replicas tick, however often they restart. A failing tick is logged and the clock keeps going.
+replicas tick, however often they restart. On PostgreSQL a pass also takes an advisory lock
+(`storage.job_locks`): when replicas tick together one does the pass and the others skip it,
+instead of ranking the same reps only to find the digests written. A failing tick is logged and
+the clock keeps going.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC
 from pathlib import Path
+from typing import TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
@@ -30,8 +34,10 @@ from core.ranking import DealOutlook, LeadOutlook
 from handlers.digest import DigestRun, enqueue_due_digests
 from handlers.roi_report import enqueue_due_roi_reports
 from handlers.sla_sweep import SweepRun, sweep_response_clocks
+from storage.job_locks import pass_lock
 
 log = logging.getLogger("dealbot.scheduler")
+T = TypeVar("T")
 
 TICK_JOB_ID = "digest-tick"
 SWEEP_JOB_ID = "sla-sweep"
@@ -85,9 +91,17 @@ class DigestClock:
     async def tick(self) -> DigestRun | None:
         """One pass on a worker thread; a failure is logged, never raised, so the clock goes on."""
         try:
-            run = await asyncio.to_thread(run_digest_pass, self.services, self.clock)
+            run = await asyncio.to_thread(
+                run_alone,
+                self.services,
+                TICK_JOB_ID,
+                lambda: run_digest_pass(self.services, self.clock),
+            )
         except Exception as error:  # the next tick retries; nothing was half-written
+            self.services.metrics.scheduler_ticks.labels(TICK_JOB_ID, "failed").inc()
             log.error("digest pass failed: %s", failure_summary(error))
+            return None
+        if run is None:  # another replica is making this pass
             return None
         log.log(
             logging.INFO if run.enqueued else logging.DEBUG,  # quiet minutes stay quiet
@@ -98,13 +112,18 @@ class DigestClock:
 
     async def sweep(self) -> SweepRun | None:
         """One SLA sweep on a worker thread; like a tick, a failure is logged and the clock goes on."""
+        deps = self.services.desk_deps("scheduler")
         try:
             run = await asyncio.to_thread(
-                sweep_response_clocks, self.services.desk_deps("scheduler")
+                run_alone, self.services, SWEEP_JOB_ID, lambda: sweep_response_clocks(deps)
             )
         except Exception as error:  # the clock levels stay due; the next sweep fires them
+            self.services.metrics.scheduler_ticks.labels(SWEEP_JOB_ID, "failed").inc()
             log.error("SLA sweep failed: %s", failure_summary(error))
             return None
+        if run is None:  # another replica is sweeping
+            return None
+        count_levels(self.services, run)
         if run.due:
             log.info("SLA sweep: %s", run.describe())
             self.services.wake_delivery()
@@ -136,6 +155,25 @@ class DigestClock:
             log.info("weekly reports: %d queued", written)
             self.services.wake_delivery()
         return written
+
+
+def run_alone(services: Services, job: str, work: Callable[[], T]) -> T | None:
+    """`work()`, unless another replica is running `job` right now (then None); counted."""
+    with pass_lock(services.engine, job) as mine:
+        if not mine:
+            services.metrics.scheduler_ticks.labels(job, "skipped").inc()
+            return None
+        done = work()
+    services.metrics.scheduler_ticks.labels(job, "ran").inc()
+    return done
+
+
+def count_levels(services: Services, run: SweepRun) -> None:
+    levels = services.metrics.sla_levels
+    for level, fired in (("reminder", run.reminders), ("breach", run.breaches),
+                         ("escalation", run.escalations)):  # fmt: skip
+        if fired:
+            levels.labels(level).inc(fired)
 
 
 def failure_summary(error: BaseException) -> str:

@@ -15,6 +15,7 @@ from bot.emulator.clock import EmulatedClock
 from bot.forecast import ModelForecaster, load_forecaster
 from bot.lead_desk_config import load_desk_policy
 from bot.learning.model import LearnedModel
+from bot.metrics import Metrics
 from bot.settings import Settings
 from core.ports import Clock, EmailSender
 from core.stages import Pipeline
@@ -23,6 +24,7 @@ from handlers.directory import CachedDirectory
 from handlers.lead_desk import DeskDeps, DeskPolicy, LeadFit
 from handlers.targets import Destinations
 from storage.db import create_engine_for
+from storage.lead_touches import first_touches
 from storage.uow import UnitOfWorkFactory
 
 MODEL_CHECK_SECONDS = 60.0
@@ -86,11 +88,14 @@ class Services:
     directory: CachedDirectory = field(init=False)
     email_sender: EmailSender | None = field(init=False)
     """SMTP for approved follow-ups when configured; None records them for the rep to copy."""
+    metrics: Metrics = field(init=False)
+    """This process's Prometheus metrics (`/metrics`)."""
 
     def __post_init__(self) -> None:
         self.forecaster = CurrentForecaster(self.uow_factory, self.settings.pipeline)
         self.email_sender = build_email_sender(self.settings)
         self.directory = CachedDirectory(DIRECTORY_SECONDS, time.monotonic)
+        self.metrics = Metrics(lambda since: first_touches(self.engine, since))
 
     def deps(self, surface: str) -> Deps:
         """What the chat handlers need, for commands arriving from `surface`."""

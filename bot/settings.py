@@ -92,6 +92,11 @@ class Settings(BaseSettings):
         None,
         description="Shared secret that signs lead and signal webhooks (HMAC-SHA256); unset refuses them.",
     )
+    webhook_secret_previous: SecretStr | None = Field(
+        None,
+        description="The webhook secret being replaced: also accepted while senders move to the "
+        "new one; unset it when they have.",
+    )
     webhook_max_bytes: int = Field(
         65_536, ge=1024, le=10_000_000, description="Largest webhook body accepted (413 above)."
     )
@@ -126,6 +131,19 @@ class Settings(BaseSettings):
     )
     delivery_max_attempts: int = Field(
         6, ge=1, le=50, description="Failed sends (5xx, timeouts) before a message goes dead."
+    )
+    delivery_lease_seconds: float = Field(
+        300.0,
+        ge=2,
+        le=3600,
+        description="How long a delivery worker holds the rows it claimed; the rows of a worker "
+        "that died are taken over (and checked against Slack before a second send) after it.",
+    )
+    delivery_backoff_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="Wait before the first retry of a failed send; each further retry doubles it.",
     )
     lead_desk_config: Path | None = Field(
         None,
@@ -203,6 +221,7 @@ class Settings(BaseSettings):
         "slack_signing_secret",
         "slack_app_token",
         "webhook_secret",
+        "webhook_secret_previous",
         "admin_token",
         "lead_desk_config",
         "teams_app_id",
@@ -283,6 +302,7 @@ class Settings(BaseSettings):
             for name in (
                 "slack_signing_secret",
                 "webhook_secret",
+                "webhook_secret_previous",
                 "admin_token",
                 "teams_app_password",
             ):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -20,8 +22,38 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` to the latest schema; running it again changes nothing."""
-    command.upgrade(alembic_config(url), revision)
+    """Bring the database at `url` to the latest schema; running it again changes nothing.
+
+    Replicas starting together each call it: on PostgreSQL they take turns (an advisory lock),
+    so the first migrates and the others find the schema current instead of racing it.
+    """
+    with _one_migration_at_a_time(url):
+        command.upgrade(alembic_config(url), revision)
+
+
+@contextmanager
+def _one_migration_at_a_time(url: str) -> Iterator[None]:
+    from sqlalchemy import func, select
+
+    from storage.db import create_engine_for
+    from storage.job_locks import lock_key
+
+    if not normalise_url(url).startswith("postgresql"):
+        yield
+        return
+    engine = create_engine_for(url)
+    key = lock_key("migrations")
+    try:
+        with engine.connect() as conn:
+            conn.execute(select(func.pg_advisory_lock(key)))
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(select(func.pg_advisory_unlock(key)))
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 def current(url: str) -> str | None:

@@ -26,6 +26,12 @@ def _running_in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "faults: replicas killed mid-delivery against a failing fake Slack (slow)"
+    )
+
+
 @pytest.fixture(scope="session")
 def postgres_server_url() -> URL:
     """The URL of the test server, or a skip (locally) / failure (in CI) when none is configured."""
@@ -48,7 +54,8 @@ def postgres_admin_engine(postgres_server_url: URL) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _fresh_postgres_url(admin: Engine, server_url: URL) -> Iterator[str]:
+def fresh_postgres_url(admin: Engine, server_url: URL) -> Iterator[str]:
+    """A new empty database on the test server, dropped afterwards."""
     name = f"dealbot_t_{uuid.uuid4().hex[:16]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
@@ -68,7 +75,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     server_url: URL = request.getfixturevalue("postgres_server_url")
     admin: Engine = request.getfixturevalue("postgres_admin_engine")
-    yield from _fresh_postgres_url(admin, server_url)
+    yield from fresh_postgres_url(admin, server_url)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a new database of each backend, with the tables made (modules may override)."""
+    from storage.db import create_engine_for, create_schema
+
+    engine = create_engine_for(database_url)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

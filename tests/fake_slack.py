@@ -9,27 +9,31 @@ and answered like Slack: `{"ok": true, ...}`. Payload `response_url`s can point 
 Failures on demand: `fail("chat.postMessage", status=429, retry_after=1, times=2)` answers the next
 two calls with 429 and a Retry-After header; `fail_randomly(...)` answers a share of calls so,
 seeded for repeatable runs; `status=500` gives a server error, `error="channel_not_found"` a 200
-with `ok: false`. Used as the `fake_slack` pytest fixture and by the benchmarks.
+with `ok: false`. `start_faults(rate=0.3, seed=7)` answers that share of every Web API call
+(any method) with a 500 or a 429 with Retry-After, half and half, until `stop_faults()`: a failed
+call changes nothing, as with Slack. `hold_next_post(token)` takes the next post made with that
+token (it is in the channel's history and the call log) and holds its answer until
+`release_held()`: the sender can be killed between Slack taking a message and hearing so.
+
+Posted messages are remembered per channel (`history`, tests/fake_slack_history.py) and listed by
+`conversations.history`. Used as the `fake_slack` pytest fixture and by the benchmarks.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import json
 import random
 import threading
 import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qs, urlsplit
 
 from tests.fake_slack_answers import slack_answer
-from tests.local_http import send_json, start_server, stop_server
-
-JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "user_auth_blocks")
-"""Form fields Slack takes as JSON text; the fake decodes them so tests can read them back."""
+from tests.fake_slack_faults import Failure, Faults, Hold
+from tests.fake_slack_history import ChannelHistory
+from tests.fake_slack_http import handler_for
+from tests.local_http import start_server, stop_server
 
 
 @dataclass(frozen=True)
@@ -56,32 +60,6 @@ class Call:
         return auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
 
 
-@dataclass
-class _Failure:
-    status: int
-    retry_after: float | None
-    error: str | None
-    times: int | None = None
-    """Calls left to fail; None for every call (or, with `rate`, a share of them)."""
-    rate: float | None = None
-    rng: random.Random = field(default_factory=random.Random)
-    match: dict[str, Any] = field(default_factory=dict)
-    """Only calls whose params hold these values (e.g. {"channel": "C404"})."""
-
-    def applies(self, params: dict[str, Any]) -> bool:
-        return all(params.get(name) == value for name, value in self.match.items())
-
-    def fires(self) -> bool:
-        if self.rate is not None:
-            return self.rng.random() < self.rate
-        if self.times is None:
-            return True
-        if self.times <= 0:
-            return False
-        self.times -= 1
-        return True
-
-
 class FakeSlack:
     """The server and what it saw. Start it with `with FakeSlack() as fake:` or `start()`/`stop()`."""
 
@@ -95,15 +73,18 @@ class FakeSlack:
         self.latency = 0.0
         """Seconds every answer waits, to imitate a network round trip."""
         self._calls: list[Call] = []
-        self._failures: dict[str, list[_Failure]] = {}
+        self._failures: dict[str, list[Failure]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
+        self.history = ChannelHistory()
+        self._faults: Faults | None = None
+        self._hold: Hold | None = None
 
     # --- life cycle -----------------------------------------------------------------------------
 
     def start(self) -> Self:
-        self._server = start_server(_handler_for(self), "fake-slack")
+        self._server = start_server(handler_for(self), "fake-slack")
         return self
 
     def stop(self) -> None:
@@ -162,7 +143,7 @@ class FakeSlack:
         `error` sets Slack's error code (with status 200: an `ok: false` answer); `match` limits
         the failure to calls with these params, e.g. `match={"channel": "C404"}`.
         """
-        failure = _Failure(status, retry_after, error, times=times, match=dict(match or {}))
+        failure = Failure(status, retry_after, error, times=times, match=dict(match or {}))
         self._plan(method, failure)
 
     def fail_randomly(
@@ -177,13 +158,55 @@ class FakeSlack:
     ) -> None:
         """Answer about `rate` of the calls of `method` with this failure, until `reset()`."""
         rng = random.Random(seed)
-        self._plan(method, _Failure(status, retry_after, error, rate=rate, rng=rng))
+        self._plan(method, Failure(status, retry_after, error, rate=rate, rng=rng))
 
-    def _plan(self, method: str, failure: _Failure) -> None:
+    def _plan(self, method: str, failure: Failure) -> None:
         with self._lock:
             self._failures.setdefault(method, []).append(failure)
 
-    def _failure_for(self, method: str, params: dict[str, Any]) -> _Failure | None:
+    def start_faults(self, *, rate: float = 0.3, seed: int = 0, retry_after: float = 1) -> None:
+        """From now on about `rate` of all Web API calls fail: 500, or 429 with Retry-After."""
+        with self._lock:
+            self._faults = Faults(rate, random.Random(seed), retry_after)
+
+    def stop_faults(self) -> None:
+        with self._lock:
+            self._faults = None
+
+    @property
+    def faults_answered(self) -> int:
+        with self._lock:
+            return sum(
+                1 for c in self._calls if c.status in (429, 500) and c.method != "response_url"
+            )
+
+    def hold_next_post(self, token: str) -> threading.Event:
+        """Hold the answer to the next accepted chat.postMessage made with `token`.
+
+        Returns an event set once a post is being held.
+        """
+        hold = Hold(token)
+        with self._lock:
+            self._hold = hold
+        return hold.held
+
+    def release_held(self) -> None:
+        with self._lock:
+            hold, self._hold = self._hold, None
+        if hold is not None:
+            hold.release.set()
+
+    def _holding(self, call: Call) -> Hold | None:
+        with self._lock:
+            hold = self._hold
+            if hold is None or hold.held.is_set() or not call.ok:
+                return None
+            if call.method != "chat.postMessage" or call.token != hold.token:
+                return None
+            hold.held.set()
+            return hold
+
+    def _failure_for(self, method: str, params: dict[str, Any]) -> Failure | None:
         with self._lock:
             planned = self._failures.get(method, [])
             return next((f for f in planned if f.applies(params) and f.fires()), None)
@@ -193,18 +216,24 @@ class FakeSlack:
     def answer(
         self, method: str, params: dict[str, Any], headers: dict[str, str], path: str
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
-        """Status, extra headers and JSON body for one call; records the call."""
+        """Status, extra headers and JSON body for one call; records the call.
+
+        A held post waits here (after it is recorded) until `release_held()`.
+        """
         status, extra, body = self._decide(method, params, headers)
         error = None if body.get("ok") else str(body.get("error", "unknown"))
         call = Call(method, params, headers, status, path, time.monotonic(), error)
         with self._lock:
             self._calls.append(call)
+        hold = self._holding(call)
+        if hold is not None:
+            hold.release.wait(timeout=120)
         return status, extra, body
 
     def _decide(
         self, method: str, params: dict[str, Any], headers: dict[str, str]
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
-        failure = self._failure_for(method, params)
+        failure = self._failure_for(method, params) or self._fault_for(method)
         if failure is not None:
             extra = {}
             if failure.retry_after is not None:
@@ -215,6 +244,15 @@ class FakeSlack:
         if self.token is not None and method != "response_url" and wrong_token:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         return 200, {}, slack_answer(self, method, params)
+
+    def _fault_for(self, method: str) -> Failure | None:
+        with self._lock:
+            faults = self._faults
+            if faults is None or method == "response_url" or faults.rng.random() >= faults.rate:
+                return None
+            if faults.rng.random() < 0.5:
+                return Failure(429, faults.retry_after, None)
+            return Failure(500, None, None)
 
     def next_ts(self) -> str:
         with self._lock:
@@ -227,52 +265,3 @@ class FakeSlack:
     def user_by_email(self, email: str) -> str | None:
         wanted = email.strip().lower()
         return next((u for u, e in self.directory.items() if e.lower() == wanted), None)
-
-
-def parse_params(raw: bytes, content_type: str, query: str) -> dict[str, Any]:
-    """Params as Slack reads them: JSON body, form body or query string, JSON fields decoded."""
-    params: dict[str, Any] = {k: v[-1] for k, v in parse_qs(query).items()}
-    if "application/json" in content_type:
-        body = json.loads(raw or b"{}")
-        params.update(body if isinstance(body, dict) else {"payload": body})
-        return params
-    params.update({k: v[-1] for k, v in parse_qs(raw.decode("utf-8")).items()})
-    for name in JSON_FIELDS:
-        if isinstance(params.get(name), str):
-            with contextlib.suppress(ValueError):
-                params[name] = json.loads(params[name])
-    return params
-
-
-def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:
-            self._handle()
-
-        def do_GET(self) -> None:
-            self._handle()
-
-        def _handle(self) -> None:
-            parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            params = parse_params(raw, self.headers.get("Content-Type", ""), parts.query)
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            method = _method_of(parts.path)
-            if fake.latency:
-                time.sleep(fake.latency)
-            status, extra, body = fake.answer(method, params, headers, parts.path)
-            send_json(self, status, extra, body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # the calls list is the log
-
-    return Handler
-
-
-def _method_of(path: str) -> str:
-    if path.startswith("/response/") or path == "/response":
-        return "response_url"
-    return path.removeprefix("/api/").strip("/") or "unknown"

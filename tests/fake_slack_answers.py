@@ -18,7 +18,13 @@ def slack_answer(fake: FakeSlack, method: str, params: dict[str, Any]) -> dict[s
     if method in ("chat.postMessage", "chat.update"):
         ts = fake.next_ts() if method == "chat.postMessage" else str(params.get("ts", ""))
         message = {k: params[k] for k in ("text", "blocks", "metadata") if k in params}
+        if method == "chat.postMessage":
+            fake.history.posted(_dm_channel(channel), ts, params)
+        else:
+            fake.history.updated(channel, ts, params)
         return {"ok": True, "channel": _dm_channel(channel), "ts": ts, "message": message}
+    if method == "conversations.history":
+        return fake.history.page(params)
     if method == "chat.postEphemeral":
         return {"ok": True, "message_ts": fake.next_ts()}
     if method == "chat.delete":

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy.engine import Engine
 
 from bot.delivery.slack import METADATA_EVENT, SlackMessenger
@@ -52,14 +50,6 @@ def plain_render(message: Message) -> tuple[str, list[dict[str, Any]]]:
     return message.summary, [
         {"type": "section", "text": {"type": "mrkdwn", "text": message.summary}}
     ]
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine_for(database_url)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 def enqueue(engine: Engine, *targets: str, prefix: str = "digest", at: datetime = NOW) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Self
 
@@ -17,7 +17,7 @@ from core.messages import message_from_dict
 from core.model import Account, Deal, NextAction, Rep
 from core.stages import Pipeline
 from handlers.digest import DigestRun, digest_key, enqueue_due_digests
-from storage.db import create_engine_for, create_schema
+from storage.db import create_engine_for
 from storage.tables import ActionRow, OutboxRow
 from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
 
@@ -66,14 +66,6 @@ def _rep(uow: Any, name: str, zone: str, **fields: Any) -> int:
     )
     assert rep.id is not None
     return int(rep.id)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine_for(database_url)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -114,3 +114,88 @@ def test_response_url_posts_are_recorded_and_reset_forgets(fake_slack: FakeSlack
     assert call.params["text"] == "done" and call.path == "/response/T1/123/abc"
     fake_slack.reset()
     assert fake_slack.calls == []
+
+
+def _outbox_metadata(key: str) -> dict[str, object]:
+    return {"event_type": "dealbot_outbox", "event_payload": {"key": key}}
+
+
+def test_history_lists_posts_newest_first_with_metadata_only_when_asked(
+    fake_slack: FakeSlack,
+) -> None:
+    web = client(fake_slack)
+    first = web.chat_postMessage(channel="U42", text="one", metadata=_outbox_metadata("a"))
+    web.chat_postMessage(channel="C7", text="elsewhere", metadata=_outbox_metadata("b"))
+    second = web.chat_postMessage(channel="U42", text="two", metadata=_outbox_metadata("c"))
+    web.chat_update(channel="D42", ts=first["ts"], text="one, edited")
+
+    plain = web.conversations_history(channel="D42")
+    full = web.conversations_history(channel="D42", include_all_metadata=True)
+
+    assert [m["text"] for m in plain["messages"]] == ["two", "one, edited"]
+    assert all("metadata" not in m for m in plain["messages"])
+    assert [m["metadata"]["event_payload"]["key"] for m in full["messages"]] == ["c", "a"]
+    assert full["messages"][0]["ts"] == second["ts"] and full["has_more"] is False
+    after_first = web.conversations_history(channel="D42", oldest=first["ts"])
+    assert [m["text"] for m in after_first["messages"]] == ["two"]
+    inclusive = web.conversations_history(channel="D42", oldest=first["ts"], inclusive=True)
+    assert len(inclusive["messages"]) == 2
+
+
+def test_history_pages_with_a_cursor_until_has_more_is_false(fake_slack: FakeSlack) -> None:
+    web = client(fake_slack)
+    for n in range(5):
+        web.chat_postMessage(channel="C1", text=str(n))
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = web.conversations_history(channel="C1", limit=2, cursor=cursor)
+        seen += [m["text"] for m in page["messages"]]
+        pages += 1
+        cursor = page["response_metadata"]["next_cursor"]
+        if not page["has_more"]:
+            break
+    assert seen == ["4", "3", "2", "1", "0"] and pages == 3 and cursor == ""
+
+
+def test_faults_fail_a_seeded_share_of_every_method_and_post_nothing() -> None:
+    answers = []
+    for _ in range(2):
+        with FakeSlack() as fake:
+            fake.start_faults(rate=0.3, seed=11, retry_after=2)
+            web = client(fake)
+            for n in range(60):
+                with contextlib.suppress(SlackApiError):
+                    web.chat_postMessage(channel="C1", text=str(n))
+                with contextlib.suppress(SlackApiError):
+                    web.conversations_history(channel="C1")
+            fake.stop_faults()
+            statuses = [c.status for c in fake.calls]
+            limited = [c for c in fake.calls if c.status == 429]
+            answers.append(statuses)
+            posted = len(fake.calls_for("chat.postMessage", ok_only=True))
+            assert len(fake.history.messages("C1")) == posted
+            assert web.chat_postMessage(channel="C1", text="after")["ok"]
+    assert answers[0] == answers[1]
+    assert 15 <= answers[0].count(429) + answers[0].count(500) <= 60
+    assert answers[0].count(500) > 0 and limited
+    assert {c.method for c in fake.calls if c.status == 500} >= {"conversations.history"}
+
+
+def test_a_held_post_is_in_the_history_before_its_answer(fake_slack: FakeSlack) -> None:
+    import threading
+
+    held = fake_slack.hold_next_post("replica-a-token")
+    client(fake_slack, "replica-b-token").chat_postMessage(channel="C1", text="not held")
+    answers: list[object] = []
+    sender = threading.Thread(
+        target=lambda: answers.append(
+            client(fake_slack, "replica-a-token").chat_postMessage(channel="C1", text="held")
+        )
+    )
+    sender.start()
+    assert held.wait(10)
+    assert [m["text"] for m in fake_slack.history.messages("C1")] == ["not held", "held"]
+    assert answers == []
+    fake_slack.release_held()
+    sender.join(10)
+    assert len(answers) == 1

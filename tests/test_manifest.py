@@ -55,4 +55,5 @@ def test_commands_and_scopes_are_the_ones_the_features_need() -> None:
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
         "commands", "chat:write", "users:read", "users:read.email",
+        "channels:history", "groups:history", "im:history", "im:write",
     }  # fmt: skip

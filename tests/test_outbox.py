@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,21 +10,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from core.model import Rep
-from storage.db import create_engine_for, create_schema
 from storage.delivery import DEAD, LEASE_LOST, PENDING, SENDING, SENT, OutboxQueue
 from storage.uow import SqlUnitOfWork
 from tests.fakes import FakeDatabase, FakeUnitOfWork
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine_for(database_url)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 def enqueue(engine: Engine, *keys: str, platform: str = "slack", at: datetime = NOW) -> None:

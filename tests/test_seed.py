@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +13,6 @@ from core.model import DealStatus, LeadStatus, Role
 from core.stages import DEFAULT_OPEN_STAGES, LOST, WON
 from handlers.errors import UserError
 from handlers.seed import seed_demo, summarise
-from storage.db import create_engine_for, create_schema
 from storage.tables import (
     AccountRow,
     ActivityRow,
@@ -165,14 +163,6 @@ def test_leads_have_history_and_a_few_fresh_ones_on_the_clock(demo: DemoTeam) ->
         assert item.owner is not None and lead.attributes.get("Employees")
     with_pricing = [i for i in fresh if any(s.kind == "pricing_page_view" for s in i.signals)]
     assert len(with_pricing) >= 2
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine_for(database_url)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 def _count(engine: Engine, row_type: type) -> int:

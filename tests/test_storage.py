@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -28,18 +27,10 @@ from core.model import (
     Signal,
     StageChange,
 )
-from storage.db import create_engine_for, create_schema
+from storage.db import create_engine_for
 from storage.uow import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine_for(database_url)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_rep_round_trip_keeps_every_field(engine: Engine) -> None:

@@ -24,21 +24,12 @@ from bot.teams.adapter import bot_authentication
 from bot.teams.messenger import NOT_INSTALLED, TeamsMessenger
 from core.messages import Message, Section, message_to_dict
 from core.ports import TeamsConversation
-from storage.db import create_engine_for, create_schema
 from storage.delivery import DEAD, PENDING, SENT, OutboxQueue
 from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
 from tests.adaptive_cards import assert_valid_card, card_text
 from tests.fake_teams import OUTBOUND_TOKEN, FakeTeams
 from tests.teams_world import APP_ID, BOT_ID, CHANNEL_ID, TENANT
 from tests.test_delivery import NOW, FakeTime
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine_for(database_url)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

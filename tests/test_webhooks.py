@@ -210,6 +210,18 @@ def test_no_secret_configured_is_a_503_naming_the_variable(database_url: str) ->
         assert unconfigured.counts() == NOTHING
 
 
+def test_during_a_rotation_the_previous_secret_still_signs(database_url: str) -> None:
+    with hook_app(
+        database_url, secret="new-webhook-secret", webhook_secret_previous=SECRET
+    ) as hook:
+        old = hook.post(LEADS, SARAH, key="from-the-old-sender")
+        new = hook.post(LEADS, {**SARAH, "email": "b@acme.com"}, secret="new-webhook-secret")
+        stranger = hook.post(LEADS, {**SARAH, "email": "c@acme.com"}, secret="a-third-secret")
+        assert (old.status_code, new.status_code, stranger.status_code) == (202, 202, 401)
+        assert stranger.json() == {"error": "signature does not match"}
+        assert hook.counts()["lead"] == 2
+
+
 # --- refused: size --------------------------------------------------------------------------
 
 

@@ -10,12 +10,19 @@ second backoff on top of the worker's. So every failure comes back as an `Outcom
 worker alone decides when to try again.
 
 Each message carries Slack message metadata with its outbox key (`event_type` `dealbot_outbox`),
-so a delivered message can be traced back to its row and duplicates can be counted.
+so a delivered message can be traced back to its row and duplicates can be counted, and
+`look_up` can find a message whose sender died before it could mark the row sent: it reads the
+conversation's history since the row was written (`conversations.history` with
+`include_all_metadata`, at most `HISTORY_PAGES` pages of `HISTORY_PAGE` messages). That needs the
+`channels:history`, `groups:history` and `im:history` scopes and, for a DM, `im:write` to find
+the DM's channel (`conversations.open`); without them the row is sent again (see
+`bot.delivery.reconcile`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, timedelta
 from typing import Any
 
 import aiohttp
@@ -30,6 +37,7 @@ from bot.delivery.messenger import (
     TransientFailure,
     retry_after_of,
 )
+from bot.delivery.reconcile import Lookup, NotDelivered
 from core.messages import Message, message_from_dict
 from core.ports import OutboxItem
 
@@ -38,6 +46,10 @@ Renderer = Callable[[Message], tuple[str, list[dict[str, Any]]]]
 
 EMAIL_PREFIX = "email:"
 METADATA_EVENT = "dealbot_outbox"
+HISTORY_PAGE = 200
+HISTORY_PAGES = 5
+CLOCK_SKEW = timedelta(minutes=1)
+"""How much earlier than the row's creation a message may look, by Slack's clock."""
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "timeout"}
 )
@@ -101,6 +113,41 @@ class SlackMessenger:
             return TransientFailure(f"connection: {type(error).__name__}")
         return Sent(f"{answer.get('channel')}/{answer.get('ts')}")
 
+    async def look_up(self, item: OutboxItem) -> Lookup:
+        """Whether the row's message is already in its conversation (found by its outbox key)."""
+        created = item.created_at if item.created_at.tzinfo else item.created_at.replace(tzinfo=UTC)
+        oldest = f"{(created - CLOCK_SKEW).timestamp():.6f}"
+        try:
+            channel = await self._conversation_for(item.target)
+            cursor = None
+            for _ in range(HISTORY_PAGES):
+                page = await self._web().conversations_history(
+                    channel=channel,
+                    oldest=oldest,
+                    limit=HISTORY_PAGE,
+                    include_all_metadata=True,
+                    cursor=cursor,
+                )
+                ts = _message_with_key(page.get("messages") or [], item.key)
+                if ts is not None:
+                    return Sent(f"{channel}/{ts}")
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not page.get("has_more") or not cursor:
+                    break
+        except SlackApiError as error:
+            return outcome_of_error(error)
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            return TransientFailure(f"connection: {type(error).__name__}")
+        return NotDelivered()
+
+    async def _conversation_for(self, target: str) -> str:
+        """The conversation a post to `target` lands in: a user's DM is opened to learn its id."""
+        channel = await self._channel_for(target)
+        if not channel.startswith(("U", "W")):
+            return channel
+        opened = await self._web().conversations_open(users=channel)
+        return str(opened["channel"]["id"])
+
     async def _channel_for(self, target: str) -> str:
         """A user or channel id as is; `email:x@y` looked up once per process."""
         if not target.startswith(EMAIL_PREFIX):
@@ -124,3 +171,13 @@ def outcome_of_error(error: SlackApiError) -> Outcome:
     if status >= 500 or status == 408 or code in TRANSIENT_ERRORS:
         return TransientFailure(f"HTTP {status} {code}".strip())
     return PermanentFailure(code or f"HTTP {status}")
+
+
+def _message_with_key(messages: list[dict[str, Any]], key: str) -> str | None:
+    """The ts of the message carrying outbox `key` in its metadata, else None."""
+    for message in messages:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == METADATA_EVENT and payload.get("key") == key:
+            return str(message.get("ts"))
+    return None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
 from bot.delivery.messenger import Messenger
 from bot.delivery.slack import Renderer, SlackMessenger
 from bot.delivery.worker import DeliveryPolicy, DeliveryWorker
+from bot.metrics import Metrics
 from bot.settings import Settings
 from storage.delivery import OutboxQueue
 
@@ -19,7 +21,16 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
         rate_per_second=settings.delivery_rate_per_second,
         max_attempts=settings.delivery_max_attempts,
         poll_interval=settings.delivery_poll_seconds,
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
+        lease_margin=timedelta(seconds=min(30.0, settings.delivery_lease_seconds / 4)),
+        backoff_base=settings.delivery_backoff_seconds,
     )
+
+
+def send_timeout(settings: Settings) -> int:
+    """Seconds a send may take: well inside the lease, so a slow send never outlives its claim
+    (another worker would take the row over and could send it a second time)."""
+    return max(1, min(10, int(settings.delivery_lease_seconds // 3)))
 
 
 def build_delivery_worker(
@@ -28,6 +39,7 @@ def build_delivery_worker(
     *,
     slack_render: Renderer,
     teams: Messenger | None = None,
+    metrics: Metrics | None = None,
 ) -> DeliveryWorker | None:
     """A worker for every platform with credentials; None when there is none (e.g. the demo).
 
@@ -40,10 +52,12 @@ def build_delivery_worker(
             token=settings.slack_bot_token.get_secret_value(),
             base_url=settings.slack_api_url,
             render=slack_render,
+            timeout_seconds=send_timeout(settings),
         )
     if teams is not None:
         messengers["teams"] = teams
     if not messengers:
         return None
     name = f"{socket.gethostname()}:{os.getpid()}"
-    return DeliveryWorker(OutboxQueue(engine), messengers, delivery_policy(settings), name=name)
+    policy = delivery_policy(settings)
+    return DeliveryWorker(OutboxQueue(engine), messengers, policy, name=name, metrics=metrics)

@@ -38,6 +38,8 @@ from bot.delivery.messenger import (
     TransientFailure,
 )
 from bot.delivery.pacing import Pacer, RealTimer, Timer
+from bot.delivery.reconcile import earlier_delivery, outcome_unknown
+from bot.metrics import Metrics
 from core.ports import Clock, OutboxItem
 from storage.delivery import Claim, OutboxQueue
 
@@ -112,6 +114,7 @@ class DeliveryWorker:
         timer: Timer | None = None,
         rng: random.Random | None = None,
         name: str = "worker",
+        metrics: Metrics | None = None,
     ) -> None:
         self.queue = queue
         self.messengers = dict(messengers)
@@ -120,6 +123,7 @@ class DeliveryWorker:
         self.timer = timer or RealTimer()
         self.rng = rng or random.Random()
         self.name = name
+        self.metrics = metrics or Metrics()
         self.pacer = Pacer(
             self.policy.rate_per_second,
             self.policy.channel_interval,
@@ -186,6 +190,8 @@ class DeliveryWorker:
             if found is None:
                 return
             item = found
+        if outcome_unknown(item) and await self._settled_by_earlier_delivery(item, channel, batch):
+            return
         await self.pacer.turn(channel)
         if self._stopping or self.clock.now() >= batch.claim.until - self.policy.lease_margin:
             await self._release(item, batch, after=0.0)
@@ -208,6 +214,25 @@ class DeliveryWorker:
             return None
         return replace(item, edit_ref=reference)
 
+    async def _settled_by_earlier_delivery(
+        self, item: OutboxItem, channel: str, batch: _Batch
+    ) -> bool:
+        """True when the row was settled without a send (see `bot.delivery.reconcile`): marked
+        sent because the platform has it, or put back still unsure because the check failed."""
+        found = await earlier_delivery(self.messengers[item.platform], item)
+        if found is None:
+            return False
+        if isinstance(found, Sent):
+            self.metrics.found_delivered.labels(item.platform).inc()
+            await self._record(item, channel, found, batch)
+            return True
+        limited = isinstance(found, RateLimited)
+        after = found.retry_after if limited else self.backoff(item.attempts + 1)
+        unsure = item.last_error or ""
+        self.metrics.retries.labels(item.platform, "unsure").inc()
+        await self._retry(item, batch, after, unsure, count_attempt=not limited)
+        return True
+
     async def _send(self, item: OutboxItem) -> Outcome:
         try:
             return await self.messengers[item.platform].send(item)
@@ -222,6 +247,7 @@ class DeliveryWorker:
         if isinstance(outcome, Sent):
             self.pacer.accepted()
             batch.tally.sent += 1
+            self.metrics.deliveries.labels(item.platform).inc()
             sent = partial(
                 self.queue.mark_sent,
                 item.id,
@@ -233,6 +259,7 @@ class DeliveryWorker:
         elif isinstance(outcome, RateLimited):
             self.pacer.rate_limited(channel, outcome.retry_after)
             batch.tally.rate_limited += 1
+            self.metrics.retries.labels(item.platform, "rate_limited").inc()
             error = f"rate limited (Retry-After {outcome.retry_after:g}s)"
             await self._retry(item, batch, outcome.retry_after, error, count_attempt=False)
         elif isinstance(outcome, TransientFailure):
@@ -241,6 +268,7 @@ class DeliveryWorker:
                 await self._dead(item, batch, outcome.reason)
             else:
                 batch.tally.retrying += 1
+                self.metrics.retries.labels(item.platform, "failed").inc()
                 delay = self.backoff(item.attempts + 1)
                 await self._retry(item, batch, delay, outcome.reason)
         elif isinstance(outcome, PermanentFailure):
@@ -263,6 +291,7 @@ class DeliveryWorker:
         self, item: OutboxItem, batch: _Batch, reason: str, count_attempt: bool = True
     ) -> None:
         batch.tally.dead += 1
+        self.metrics.dead_letters.labels(item.platform).inc()
         log.warning("outbox %s (%s) is dead: %s", item.id, item.key, reason)
         token = batch.claim.token
         dead = partial(self.queue.mark_dead, item.id, token=token, error=reason)

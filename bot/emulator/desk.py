@@ -54,6 +54,7 @@ class EmulatorDesk:
             DELIVERY_POLICY,
             clock=self.clock,
             name=f"emulator:{uuid.uuid4().hex[:8]}",
+            metrics=self.services.metrics,
         )
 
     async def fire_lead(self, submission: LeadSubmission) -> IntakeResult:

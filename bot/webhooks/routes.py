@@ -23,7 +23,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.scheduler import failure_summary
 from bot.services import Services
 from bot.webhooks.schemas import LeadIn, SignalBatchIn, SignalIn
-from bot.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, BadSignature, verify
+from bot.webhooks.signing import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    BadSignature,
+    verify_any,
+)
 from handlers.intake import receive_lead
 from handlers.signals import receive_signals
 
@@ -148,9 +153,11 @@ def _verified(request: Request, services: Services, body: bytes) -> str:
     if secret is None:
         raise Refused(503, "webhooks are not configured: set DEALBOT_WEBHOOK_SECRET")
     signature = request.headers.get(SIGNATURE_HEADER)
+    previous = services.settings.webhook_secret_previous
+    secrets = [s.get_secret_value() for s in (secret, previous) if s is not None]
     try:
-        verify(
-            secret.get_secret_value(),
+        verify_any(
+            secrets,
             timestamp=request.headers.get(TIMESTAMP_HEADER),
             signature=signature,
             body=body,

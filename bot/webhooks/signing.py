@@ -4,12 +4,16 @@ The sender computes `v1=` + hex(HMAC-SHA256(secret, "v1:{timestamp}:{raw body}")
 in `X-Dealbot-Signature`, with the Unix timestamp in `X-Dealbot-Timestamp` (the scheme Slack
 uses for its own requests, so it is familiar). A request older or newer than the window is a
 replay, whatever its signature. Comparison is constant-time.
+
+While a secret is being rotated, `verify_any` takes the new one and the previous one: senders
+can move over one by one, and nothing is refused in between.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 
 SIGNATURE_HEADER = "X-Dealbot-Signature"
 TIMESTAMP_HEADER = "X-Dealbot-Timestamp"
@@ -50,3 +54,22 @@ def verify(
     expected = sign(secret, timestamp, body)
     if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
         raise BadSignature("signature does not match")
+
+
+def verify_any(
+    secrets: Sequence[str],
+    *,
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    now: float,
+) -> None:
+    """Like `verify`, passing when any of `secrets` (the current one first) signed the request."""
+    problem = BadSignature("no webhook secret is configured")
+    for secret in secrets:
+        try:
+            verify(secret, timestamp=timestamp, signature=signature, body=body, now=now)
+            return
+        except BadSignature as bad:
+            problem = bad
+    raise problem
