@@ -386,6 +386,14 @@ class DraftRepository(Protocol):
     """Follow-up drafts; every change of state is a compare-and-set (see `replace`)."""
 
     def add(self, draft: Draft) -> Draft: ...
+    def add_request(self, draft: Draft) -> Draft | None:
+        """Store a new request unless the deal already has an undecided draft (then None)."""
+        ...
+
+    def undecided_for_deal(self, deal_id: int) -> Draft | None:
+        """The deal's draft that is requested, being written or waiting for a decision."""
+        ...
+
     def get(self, draft_id: int) -> Draft | None: ...
     def replace(self, draft: Draft, *, expected: Draft) -> bool:
         """Store `draft` only while the row still has `expected`'s status, generation and claim.

@@ -26,6 +26,11 @@ CHUNK = 1000
 
 def insert_unless_present(session: Session, table: Table, values: dict[str, Any]) -> bool:
     """Insert one row unless its unique key is taken; True when a row was written."""
+    return inserted_key(session, table, values) is not None
+
+
+def inserted_key(session: Session, table: Table, values: dict[str, Any]) -> Any | None:
+    """Insert one row unless a unique key is taken: its primary key, or None when none went in."""
     dialect = session.get_bind().dialect.name
     statement: Insert
     if dialect == "postgresql":
@@ -36,7 +41,8 @@ def insert_unless_present(session: Session, table: Table, values: dict[str, Any]
         raise NotImplementedError(f"no insert-unless-present for {dialect}")
     # RETURNING tells reliably whether a row went in; rowcount is not dependable on every driver.
     key = next(iter(table.primary_key.columns))
-    return session.connection().execute(statement.returning(key)).first() is not None
+    row = session.connection().execute(statement.returning(key)).first()
+    return row[0] if row is not None else None
 
 
 def escape_like(text: str) -> str:
