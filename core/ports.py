@@ -334,6 +334,11 @@ class Outbox(Protocol):
         """Those of `keys` already in the outbox, in one query (e.g. today's digest keys)."""
         ...
 
+    def revive(self, ids: Sequence[int] | None, *, at: datetime) -> list[int]:
+        """Dead rows (these ids, or all when None) back to pending, due `at`, attempts from zero;
+        the ids revived, ascending (ids that are not dead are left alone)."""
+        ...
+
     def keys_with_prefix(self, prefix: str) -> set[str]: ...
 
 

@@ -7,11 +7,11 @@ change the message belongs to. With DO NOTHING a repeat is just a statement that
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Connection, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
@@ -43,6 +43,15 @@ def inserted_key(session: Session, table: Table, values: dict[str, Any]) -> Any 
     key = next(iter(table.primary_key.columns))
     row = session.connection().execute(statement.returning(key)).first()
     return row[0] if row is not None else None
+
+
+def revive_dead(connection: Connection, ids: Sequence[int] | None, *, at: datetime) -> list[int]:
+    """Dead rows (these ids, or all when None) back to pending, due `at`, attempts from zero."""
+    statement = update(OUTBOX).where(OUTBOX.c.status == "dead")
+    if ids is not None:
+        statement = statement.where(OUTBOX.c.id.in_(list(ids)))
+    statement = statement.values(status="pending", attempts=0, next_attempt_at=at)
+    return sorted(connection.execute(statement.returning(OUTBOX.c.id)).scalars())
 
 
 def escape_like(text: str) -> str:
@@ -130,6 +139,10 @@ class SqlOutbox:
         pattern = escape_like(prefix) + "%"
         query = select(OUTBOX.c.key).where(OUTBOX.c.key.like(pattern, escape="\\"))
         return set(self.session.connection().execute(query).scalars())
+
+    def revive(self, ids: Sequence[int] | None, *, at: datetime) -> list[int]:
+        """Dead rows back to pending, in the unit of work's transaction (see `revive_dead`)."""
+        return revive_dead(self.session.connection(), ids, at=at)
 
 
 class SqlIdempotencyKeys:
