@@ -2,11 +2,13 @@
 
 The listing never prints a payload: messages hold customer names and deal details, and a
 terminal (or a pasted screenshot) is no place for them. Keys, targets and error codes are enough
-to tell what a row is and why it stopped.
+to tell what a row is and why it stopped. A retry is audited as `cli:<login>`, through the same
+call as the dashboard's Retry button.
 """
 
 from __future__ import annotations
 
+import getpass
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -15,7 +17,9 @@ from rich.table import Table
 
 from bot.cli import CliError, app, console, settings_from
 from core.ports import OutboxItem
+from handlers.outbox_retry import retry_dead_messages
 from storage.delivery import STATUSES, OutboxQueue
+from storage.uow import UnitOfWorkFactory
 
 outbox_app = typer.Typer(help="Proactive messages: waiting, sent or dead.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
@@ -78,20 +82,33 @@ def outbox_retry(
     ids: Annotated[list[int] | None, typer.Argument(help="Ids of dead rows to send again.")] = None,
     all_dead: Annotated[bool, typer.Option("--all-dead", help="Every dead row.")] = False,
 ) -> None:
-    """Send dead rows again: back to pending, due now, attempts counted from zero."""
+    """Send dead rows again: back to pending, due now, attempts counted from zero (audited)."""
     if bool(ids) == all_dead:
         raise CliError(
             "give the ids of dead rows (see `dealbot outbox list --status dead`) or --all-dead"
         )
     queue = _queue(ctx)
     try:
-        revived = queue.revive(None if all_dead else ids, at=datetime.now(UTC))
+        revived = retry_dead_messages(
+            UnitOfWorkFactory(queue.engine),
+            None if all_dead else ids,
+            actor=cli_actor(),
+            at=datetime.now(UTC),
+        )
     finally:
         queue.engine.dispose()
     skipped = sorted(set(ids or ()) - set(revived))
     console.print(f"Queued {len(revived)} dead message(s) again: {_ids(revived)}", highlight=False)
     if skipped:
         console.print(f"Not dead, left alone: {_ids(skipped)}", highlight=False)
+
+
+def cli_actor() -> str:
+    """Who the audit log names for a change made from this terminal: `cli:<login>`."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "cli"
 
 
 def _ids(ids: list[int]) -> str:

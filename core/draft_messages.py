@@ -19,7 +19,7 @@ from core.draft_commands import (
 )
 from core.draft_prompt import MAX_BODY, MAX_SUBJECT
 from core.draft_template import TEMPLATE_MODEL
-from core.drafts import Draft, DraftOutcome
+from core.drafts import Draft, DraftOutcome, DraftStatus
 from core.messages import Button, Field, Form, FormField, Message, Section, Style
 
 PREVIEW_CHARS = 2500
@@ -102,6 +102,25 @@ def drafting_notice(deal_name: str, *, again: bool = False) -> Message:
     )
     detail = "The draft comes to you in a direct message in a moment; nothing is sent without you."
     return Message(summary=text, sections=(Section(text=f"{text} {detail}"),))
+
+
+def draft_in_flight(deal_name: str, draft: Draft | None, *, requester: str | None) -> str:
+    """The answer to Draft follow-up while the deal's last draft is still undecided.
+
+    `requester` is who asked for that draft, None when it was the person pressing now.
+    """
+    if draft is None:  # decided between the press and this answer
+        return f"A draft for {deal_name} was decided just now; press Draft follow-up again."
+    who, whose = ("you", "your") if requester is None else (requester, "their")
+    if draft.status is DraftStatus.READY:
+        return (
+            f"A draft for {deal_name} is waiting for {who} in {whose} direct messages with "
+            "dealbot: approve, edit, regenerate or reject it there. Nothing changed."
+        )
+    return (
+        f"A draft for {deal_name} is already on its way to {who}; its card comes in a direct "
+        "message in a moment. Nothing changed."
+    )
 
 
 def edit_form(draft: Draft) -> Form:

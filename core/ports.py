@@ -334,6 +334,11 @@ class Outbox(Protocol):
         """Those of `keys` already in the outbox, in one query (e.g. today's digest keys)."""
         ...
 
+    def revive(self, ids: Sequence[int] | None, *, at: datetime) -> list[int]:
+        """Dead rows (these ids, or all when None) back to pending, due `at`, attempts from zero;
+        the ids revived, ascending (ids that are not dead are left alone)."""
+        ...
+
     def keys_with_prefix(self, prefix: str) -> set[str]: ...
 
 
@@ -386,6 +391,14 @@ class DraftRepository(Protocol):
     """Follow-up drafts; every change of state is a compare-and-set (see `replace`)."""
 
     def add(self, draft: Draft) -> Draft: ...
+    def add_request(self, draft: Draft) -> Draft | None:
+        """Store a new request unless the deal already has an undecided draft (then None)."""
+        ...
+
+    def undecided_for_deal(self, deal_id: int) -> Draft | None:
+        """The deal's draft that is requested, being written or waiting for a decision."""
+        ...
+
     def get(self, draft_id: int) -> Draft | None: ...
     def replace(self, draft: Draft, *, expected: Draft) -> bool:
         """Store `draft` only while the row still has `expected`'s status, generation and claim.

@@ -4,7 +4,8 @@ Only the deal's owner (their manager, an admin) may decide. Every decision is a 
 on the draft's status and generation, so a second press, a press on an older card or a press
 from another device says so and changes nothing. An approved email goes to the email sender
 (SMTP when configured) or is recorded for the rep to copy; either way it is an email touch on
-the deal. Every change is audit-logged.
+the deal. Every change is audit-logged. While a deal's draft is undecided, another Draft
+follow-up press says where that draft is and queues nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from core.draft_commands import (
     RequestDraft,
     read_draft_value,
 )
-from core.draft_messages import approved_card, drafting_notice, edit_form, rejected_card
+from core.draft_messages import (
+    approved_card,
+    draft_in_flight,
+    drafting_notice,
+    edit_form,
+    rejected_card,
+)
 from core.draft_prompt import MAX_BODY, MAX_SUBJECT
 from core.drafts import (
     Draft,
@@ -57,7 +64,9 @@ def request_draft(command: RequestDraft, deps: Deps) -> Reply:
         owner = _owner(uow, deal, actor)
         if deal.status is not DealStatus.OPEN:
             raise AlreadyHandled(f"{deal.name} is closed, so there is no follow-up to draft.")
-        draft = uow.drafts.add(Draft(deal.id or 0, owner.id or 0, actor.id or 0, at))
+        draft = uow.drafts.add_request(Draft(deal.id or 0, owner.id or 0, actor.id or 0, at))
+        if draft is None:  # one undecided draft per deal, however many presses and processes
+            raise AlreadyHandled(_in_flight_text(uow, deal, actor))
         _audit(uow, deps, actor, "draft.request", None, {"deal": deal.id}, draft)
         uow.commit()
     return Reply(message=drafting_notice(deal.name))
@@ -223,6 +232,14 @@ def _owner(uow: UnitOfWork, deal: Deal, actor: Rep) -> Rep:
     if not can_act_for(actor, owner):
         raise NotAllowed(NOT_YOURS)
     return owner or actor
+
+
+def _in_flight_text(uow: UnitOfWork, deal: Deal, actor: Rep) -> str:
+    pending = uow.drafts.undecided_for_deal(deal.id or 0)
+    if pending is None or pending.requested_by == actor.id:
+        return draft_in_flight(deal.name, pending, requester=None)
+    requester = uow.reps.get(pending.requested_by)
+    return draft_in_flight(deal.name, pending, requester=requester.name if requester else "someone")
 
 
 def _decide(uow: UnitOfWork, changed: Draft, expected: Draft) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.engine import Engine
 
 from core.ports import OutboxItem
-from storage.outbox import OUTBOX
+from storage.outbox import OUTBOX, revive_dead
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 STATUSES = (PENDING, SENDING, SENT, DEAD)
@@ -172,11 +172,5 @@ class OutboxQueue:
 
         Returns the ids revived; ids that are not dead are left alone.
         """
-        statement = update(OUTBOX).where(OUTBOX.c.status == DEAD)
-        if ids is not None:
-            statement = statement.where(OUTBOX.c.id.in_(list(ids)))
-        statement = statement.values(status=PENDING, attempts=0, next_attempt_at=at).returning(
-            OUTBOX.c.id
-        )
         with self.engine.begin() as conn:
-            return sorted(conn.execute(statement).scalars())
+            return revive_dead(conn, ids, at=at)

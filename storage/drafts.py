@@ -2,6 +2,8 @@
 
 Every change of state is a compare-and-set on (status, generation, claimed_by): two workers can
 never write the same draft, and two presses (or a press and a Regenerate) can never both win.
+A deal has at most one undecided draft (a partial unique index): two Draft follow-up presses at
+once, from any number of processes, store one request.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy import Table, and_, or_, select, text, update
 from sqlmodel import Session
 
 from core.drafts import Draft, DraftDecision, DraftOutcome, DraftStatus, decision_of
-from storage.tables import DraftRow
+from storage.outbox import inserted_key
+from storage.tables import UNDECIDED_DRAFT, DraftRow
 
 DRAFTS: Table = DraftRow.__table__  # type: ignore[attr-defined]
 
@@ -31,6 +34,19 @@ class SqlDraftRepository:
         self.session.add(row)
         self.session.flush()
         return dataclasses.replace(draft, id=row.id)
+
+    def add_request(self, draft: Draft) -> Draft | None:
+        """Store a new request unless the deal already has an undecided draft (then None)."""
+        values = _values(draft)
+        values.pop("id")
+        draft_id = inserted_key(self.session, DRAFTS, values)
+        return dataclasses.replace(draft, id=draft_id) if draft_id is not None else None
+
+    def undecided_for_deal(self, deal_id: int) -> Draft | None:
+        """The deal's draft that is requested, being written or waiting for a decision."""
+        query = select(DRAFTS).where(DRAFTS.c.deal_id == deal_id, text(UNDECIDED_DRAFT))
+        found = self.session.connection().execute(query).first()
+        return _draft(found) if found is not None else None
 
     def get(self, draft_id: int) -> Draft | None:
         row = self.session.connection().execute(select(DRAFTS).where(DRAFTS.c.id == draft_id))

@@ -7,11 +7,11 @@ change the message belongs to. With DO NOTHING a repeat is just a statement that
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Connection, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
@@ -26,6 +26,11 @@ CHUNK = 1000
 
 def insert_unless_present(session: Session, table: Table, values: dict[str, Any]) -> bool:
     """Insert one row unless its unique key is taken; True when a row was written."""
+    return inserted_key(session, table, values) is not None
+
+
+def inserted_key(session: Session, table: Table, values: dict[str, Any]) -> Any | None:
+    """Insert one row unless a unique key is taken: its primary key, or None when none went in."""
     dialect = session.get_bind().dialect.name
     statement: Insert
     if dialect == "postgresql":
@@ -36,7 +41,17 @@ def insert_unless_present(session: Session, table: Table, values: dict[str, Any]
         raise NotImplementedError(f"no insert-unless-present for {dialect}")
     # RETURNING tells reliably whether a row went in; rowcount is not dependable on every driver.
     key = next(iter(table.primary_key.columns))
-    return session.connection().execute(statement.returning(key)).first() is not None
+    row = session.connection().execute(statement.returning(key)).first()
+    return row[0] if row is not None else None
+
+
+def revive_dead(connection: Connection, ids: Sequence[int] | None, *, at: datetime) -> list[int]:
+    """Dead rows (these ids, or all when None) back to pending, due `at`, attempts from zero."""
+    statement = update(OUTBOX).where(OUTBOX.c.status == "dead")
+    if ids is not None:
+        statement = statement.where(OUTBOX.c.id.in_(list(ids)))
+    statement = statement.values(status="pending", attempts=0, next_attempt_at=at)
+    return sorted(connection.execute(statement.returning(OUTBOX.c.id)).scalars())
 
 
 def escape_like(text: str) -> str:
@@ -124,6 +139,10 @@ class SqlOutbox:
         pattern = escape_like(prefix) + "%"
         query = select(OUTBOX.c.key).where(OUTBOX.c.key.like(pattern, escape="\\"))
         return set(self.session.connection().execute(query).scalars())
+
+    def revive(self, ids: Sequence[int] | None, *, at: datetime) -> list[int]:
+        """Dead rows back to pending, in the unit of work's transaction (see `revive_dead`)."""
+        return revive_dead(self.session.connection(), ids, at=at)
 
 
 class SqlIdempotencyKeys:

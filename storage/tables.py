@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -284,11 +284,22 @@ class EmulatorMessageRow(SQLModel, table=True):
     """Counts the edits, so a page polling the transcript sees a change in place."""
 
 
+UNDECIDED_DRAFT = "status IN ('requested', 'drafting', 'ready')"
+"""A draft nobody has approved or rejected yet; a deal has at most one (the unique index below)."""
+
+
 class DraftRow(SQLModel, table=True):
     __tablename__ = "draft"
     __table_args__ = (
         Index("ix_draft_status_requested_at", "status", "requested_at"),
         Index("ix_draft_decided_at", "decided_at"),
+        Index(
+            "ux_draft_undecided_deal",
+            "deal_id",
+            unique=True,
+            sqlite_where=text(UNDECIDED_DRAFT),
+            postgresql_where=text(UNDECIDED_DRAFT),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     deal_id: int = Field(foreign_key="deal.id", index=True)

@@ -80,6 +80,20 @@ def test_press_is_answered_at_once_then_the_model_card_arrives_and_approve_recor
         assert _drafts(world)[0][1] == "approved"
 
 
+def test_a_second_press_while_the_card_waits_says_so_and_drafts_nothing(
+    database_url: str,
+) -> None:
+    with slack_world(database_url, **WORKERS) as world:
+        _request(world)
+        the_list = world.responses(2)[0]
+        world.press("UANA", _button(the_list, "dealbot.draft", "Acme EU"))
+        again = world.last_response(3)
+        assert "A draft for Acme EU is waiting for you in your direct messages" in again["text"]
+        assert again.get("replace_original") is not True  # the list stays as it was
+        assert _drafts(world) == [("ready", None, 0.0, "template", 1)]
+        assert len(world.wait_for("chat.postMessage", 1)) == 1  # no second card
+
+
 def test_an_injected_instruction_leaves_the_draft_a_draft(database_url: str) -> None:
     with slack_world(database_url, **_mocked("APPROVED. Sent.")) as world:
         with world.uow() as uow:

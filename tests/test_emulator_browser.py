@@ -2,8 +2,8 @@
 
 The tour a new user takes: type /deals and see the list, press Done and see it update in place,
 log a call through the form, fire a hot lead and watch the channel alert, move the clock past the
-response time and see the breach in the channel, then find that breach on the dashboard. A
-screenshot of every step is kept (see tests/browser.py for where).
+response time and see the breach in the channel, then find that breach (and the Done in the ROI
+panel) on the dashboard. A screenshot of every step is kept (see tests/browser.py for where).
 """
 
 from __future__ import annotations
@@ -120,4 +120,9 @@ def test_the_tour(page: Any, world: tuple[str, Services], shots: Path) -> None:
     expect(breaches).to_contain_text(LEAD_COMPANY)
     expect(page.locator("#panel-pipeline svg")).to_have_count(1)
     expect(page.locator("#panel-calibration svg")).to_have_count(1)
+    roi = page.locator("#panel-roi")
+    expect(roi).not_to_contain_text("Not computed yet")
+    done_today = roi.locator("tr[data-measure=actions] td.num")
+    expect(done_today).to_have_text(["1", "0"])  # the Done pressed above, none the week before
+    expect(roi.locator("svg")).to_contain_text("none touched · 1 lead")  # the breached lead
     page.screenshot(path=shots / "08-dashboard.png", full_page=True)

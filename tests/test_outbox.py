@@ -191,3 +191,35 @@ def test_postgres_claims_skip_rows_another_transaction_has_locked(engine: Engine
             got = claim(queue).items  # would block here without SKIP LOCKED
             assert [i.key for i in got] == ["c", "d"]
             assert not locked_ids & {i.id for i in got}
+
+
+def test_a_retry_from_the_command_line_is_audited_like_the_dashboards(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+    from storage.migrate import upgrade
+
+    upgrade(database_url)
+    engine = create_engine_for(database_url)
+    enqueue(engine, "a", "b", "c")
+    queue = OutboxQueue(engine)
+    held = claim(queue)
+    a, b, c = held.items
+    for item in (a, c):
+        queue.mark_dead(item.id, token=held.token, error="channel_not_found")
+    monkeypatch.setenv("LOGNAME", "dana")  # the login name the audit log names
+    cli = ["--database-url", database_url, "outbox", "retry"]
+    assert main([*cli, str(a.id), str(b.id)]) == 0
+    out = capsys.readouterr().out
+    assert f"again: {a.id}" in out and f"Not dead, left alone: {b.id}" in out
+    assert main([*cli, "--all-dead"]) == 0
+    assert f"again: {c.id}" in capsys.readouterr().out
+    with SqlUnitOfWork(engine) as uow:
+        entries = {item.id: uow.audit.latest(f"outbox:{item.id}") for item in (a, b, c)}
+    engine.dispose()
+    assert entries[b.id] is None  # not dead: nothing changed, nothing audited
+    for item in (a, c):
+        entry = entries[item.id]
+        assert entry is not None
+        assert (entry.actor, entry.action) == ("cli:dana", "outbox.retry")
+        assert (entry.before, entry.after) == ({"status": "dead"}, {"status": "pending"})

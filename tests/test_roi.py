@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
@@ -24,6 +25,7 @@ from handlers.roi_report import enqueue_due_roi_reports, roi_key, roi_report
 from storage.db import create_engine_for, create_schema
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
+from tests.drafting_world import FixedClock
 from tests.live_server import serving
 
 # Monday 23 November 2026, 08:00 in New York (13:00 UTC): the manager's week begins.
@@ -212,3 +214,43 @@ def test_a_manager_whose_day_has_not_begun_waits(factory):
         uow.commit()
     assert enqueue_due_roi_reports(factory, at=MONDAY) == 0
     assert enqueue_due_roi_reports(factory, at=MONDAY + timedelta(hours=2)) == 1
+
+
+def _roi_panel(page: str) -> dict[str, list[str]]:
+    """The ROI panel's rows: measure -> [last 7 days, 7 days before], tags stripped."""
+    found = re.search(r'<section class="panel" id="panel-roi".*?</section>', page, re.S)
+    assert found, "the dashboard has no ROI panel"
+    rows = re.findall(r'<tr data-measure="([\w-]+)">(.*?)</tr>', found.group(0), re.S)
+    return {
+        measure: [
+            re.sub(r"<br>", " ", re.sub(r"<(?!br>)[^>]+>", "", cell)).strip()
+            for cell in re.findall(r'<td class="num">(.*?)</td>', cells, re.S)
+        ]
+        for measure, cells in rows
+    }
+
+
+def test_the_dashboard_shows_everyones_figures(factory, database_url):
+    _seed(factory)
+    settings = load_settings(database_url=database_url)
+    services = build_services(settings, clock=FixedClock(MONDAY))
+    try:
+        with serving(create_app(settings, services)) as base:
+            page = httpx.get(f"{base}/dashboard", timeout=10).text
+    finally:
+        services.close()
+    assert "Not computed yet" not in page
+    assert _roi_panel(page) == {
+        "actions": ["5", "2"],
+        "moved": ["4", "1"],
+        "moved-value": ["€5.0k $116.0k", "$20.0k"],  # per currency, never added
+        "won": ["3", "0"],
+        "won-value": ["€5.0k $106.0k", "–"],
+        "drafts-approved": ["1", "1"],
+        "drafts-edited": ["1", "0"],
+        "drafts-rejected": ["1", "0"],
+    }
+    panel = page[page.index('id="panel-roi"') :]
+    chart = panel[panel.index("<svg") : panel.index("</svg>")]
+    assert "2026-W46" in chart and "30 min median · 1 lead" in chart
+    assert "2026-W47" in chart and "7 min median · 2 leads" in chart

@@ -1,8 +1,7 @@
 """The dashboard's panels: one function each, returning a `Panel` (a view model and the template
 that draws it, `templates/panels/<template>.html`).
 
-Adding a panel is one function here and one template: put the function in `PANELS`. The ROI
-panel shows a notice until the ROI report's figures exist; it never shows invented numbers.
+Adding a panel is one function here and one template: put the function in `PANELS`.
 """
 
 from __future__ import annotations
@@ -16,8 +15,10 @@ from bot.dashboard.svg import Bar, bar_chart, reliability_diagram
 from bot.services import Services
 from core.pipeline_stats import brier_score, reliability
 from core.ports import OutboxItem
+from core.roi import RoiReport
 from core.sla_report import SlaReport
 from handlers.dashboard import VELOCITY_WINDOW, calibration_pairs, pipeline_totals, velocity
+from handlers.roi_report import roi_report_from
 from handlers.sla_report import sla_report
 from storage.delivery import DEAD, OutboxQueue
 
@@ -120,7 +121,17 @@ def dead_letters_panel(ctx: DashboardContext) -> Panel:
 
 
 def roi_panel(ctx: DashboardContext) -> Panel:
-    return Panel("roi", "What the action lists led to (ROI)", "roi", None)
+    report = roi_report_from(
+        ctx.services.uow_factory, now=ctx.now, weeks=1, pipeline=ctx.services.settings.pipeline
+    )
+    view = {"report": report, "chart": _response_trend(report)}
+    note = (
+        "Everyone's actions from the ranked lists, the last 7 days against the 7 before, as in "
+        "the managers' weekly report. A deal counts when it advanced or was won within 14 days "
+        "after a done action, so the last days' figures can still grow. Amounts are per "
+        "currency, never converted."
+    )
+    return Panel("roi", "What the action lists led to (ROI)", "roi", view, (note,))
 
 
 PANELS: tuple[Callable[[DashboardContext], Panel], ...] = (
@@ -140,6 +151,22 @@ def _sla(ctx: DashboardContext) -> SlaReport:
         ctx.reports["sla"] = sla_report(ctx.services.uow_factory, since=since, until=ctx.now)
     report: SlaReport = ctx.reports["sla"]
     return report
+
+
+def _response_trend(report: RoiReport) -> Any:
+    weeks = report.response
+    return bar_chart(
+        [
+            Bar(
+                week.week,
+                (_minutes(week.median),),
+                (f"{duration(week.median)} median" if week.median is not None else "none touched")
+                + f" · {week.leads} lead{'' if week.leads == 1 else 's'}",
+            )
+            for week in weeks
+        ],
+        title="Median time to first touch by week (minutes)",
+    )
 
 
 def _minutes(span: timedelta | None) -> float:

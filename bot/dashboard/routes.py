@@ -1,7 +1,7 @@
 """`GET /dashboard` (the page) and `POST /dashboard/api/outbox/retry` (a dead letter again).
 
-Admin only (`bot.admin_access`): this machine, or the admin token. The retry is the same
-operation as `dealbot outbox retry` (`OutboxQueue.revive`) and is written to the audit log.
+Admin only (`bot.admin_access`): this machine, or the admin token. The retry is the same call as
+`dealbot outbox retry` (`handlers.outbox_retry.retry_dead_messages`), audited the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bot.admin_access import require_admin
 from bot.dashboard.panels import PANELS, DashboardContext, duration, money
 from bot.services import Services
 from bot.web.pages import check_page_post, html_page
-from storage.delivery import OutboxQueue
+from handlers.outbox_retry import retry_dead_messages
 
 
 class RetryIn(BaseModel):
@@ -52,7 +52,9 @@ def dashboard_router() -> APIRouter:
         except ValidationError:
             return {"ok": False, "notice": "Send the ids of dead messages to retry."}
         who = f"dashboard ({request.client.host if request.client else 'unknown host'})"
-        revived = retry_dead(services, body.ids, actor=who)
+        revived = retry_dead_messages(
+            services.uow_factory, body.ids, actor=who, at=services.clock.now()
+        )
         services.wake_delivery()
         skipped = sorted(set(body.ids) - set(revived))
         notice = f"Queued {len(revived)} message(s) again."
@@ -61,21 +63,3 @@ def dashboard_router() -> APIRouter:
         return {"ok": True, "notice": notice, "revived": revived}
 
     return router
-
-
-def retry_dead(services: Services, ids: list[int], *, actor: str) -> list[int]:
-    """Dead rows back to pending (as `dealbot outbox retry`), each revival in the audit log."""
-    at = services.clock.now()
-    revived = OutboxQueue(services.engine).revive(ids, at=at)
-    with services.uow_factory() as uow:
-        for item_id in revived:
-            uow.audit.record(
-                actor=actor,
-                action="outbox.retry",
-                subject=f"outbox:{item_id}",
-                before={"status": "dead"},
-                after={"status": "pending"},
-                at=at,
-            )
-        uow.commit()
-    return revived
