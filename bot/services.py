@@ -18,12 +18,16 @@ from core.stages import Pipeline
 from handlers.deps import Deps
 from handlers.directory import CachedDirectory
 from handlers.lead_desk import DeskDeps, DeskPolicy, LeadFit
+from handlers.load_ledger import LoadLedger
 from storage.db import create_engine_for
 from storage.uow import UnitOfWorkFactory
 
 MODEL_CHECK_SECONDS = 60.0
 DIRECTORY_SECONDS = 5.0
 """How old the copy of the rep directory used to route leads may be."""
+LOAD_RECOUNT_SECONDS = 2.0
+"""How often the rep loads are counted from the whole history (rows added since are read each
+time); also how far the fairness window may slide between two counts."""
 PAGE_SIZE_CAPS = {"teams": 5}
 """Items a list page may hold on a surface. A Teams message is at most about 28 KB, and an item
 with its buttons and choices takes about 2.6 KB of Adaptive Card: five a page leave room."""
@@ -82,7 +86,8 @@ class Services:
 
     def __post_init__(self) -> None:
         self.forecaster = CurrentForecaster(self.uow_factory, self.settings.pipeline)
-        self.directory = CachedDirectory(DIRECTORY_SECONDS, time.monotonic)
+        ledger = LoadLedger(LOAD_RECOUNT_SECONDS, time.monotonic)
+        self.directory = CachedDirectory(DIRECTORY_SECONDS, time.monotonic, ledger)
 
     def deps(self, surface: str) -> Deps:
         """What the chat handlers need, for commands arriving from `surface`."""
