@@ -7,6 +7,7 @@ change the message belongs to. With DO NOTHING a repeat is just a statement that
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -26,17 +27,23 @@ CHUNK = 1000
 
 def insert_unless_present(session: Session, table: Table, values: dict[str, Any]) -> bool:
     """Insert one row unless its unique key is taken; True when a row was written."""
-    dialect = session.get_bind().dialect.name
+    statement = _insert_unless_present(session.get_bind().dialect.name, table)
+    return session.connection().execute(statement, values).first() is not None
+
+
+@functools.cache
+def _insert_unless_present(dialect: str, table: Table) -> Insert:
+    """One statement per dialect and table, values given at execution: compiled once, reused."""
     statement: Insert
     if dialect == "postgresql":
-        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
+        statement = postgresql.insert(table).on_conflict_do_nothing()
     elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
+        statement = sqlite.insert(table).on_conflict_do_nothing()
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"no insert-unless-present for {dialect}")
     # RETURNING tells reliably whether a row went in; rowcount is not dependable on every driver.
     key = next(iter(table.primary_key.columns))
-    return session.connection().execute(statement.returning(key)).first() is not None
+    return statement.returning(key)
 
 
 def escape_like(text: str) -> str:
