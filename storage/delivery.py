@@ -41,6 +41,46 @@ class Claim:
     items: list[OutboxItem]
 
 
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """What becomes of one claimed row: the columns to set, if the claim `token` still holds it."""
+
+    item_id: int
+    token: str
+    values: dict[str, Any]
+
+
+def sent(item_id: int, *, token: str, at: datetime, reference: str | None = None) -> Settlement:
+    """The platform took the message."""
+    values = {"status": SENT, "sent_at": at, "attempts": OUTBOX.c.attempts + 1}
+    if reference is not None:
+        values["sent_ref"] = reference
+    return Settlement(item_id, token, values)
+
+
+def retry(
+    item_id: int, *, token: str, due: datetime, error: str, count_attempt: bool = True
+) -> Settlement:
+    """Back to pending until `due`; a rate limit does not count as an attempt, an error does."""
+    values: dict[str, Any] = {"status": PENDING, "next_attempt_at": due, "last_error": error}
+    if count_attempt:
+        values["attempts"] = OUTBOX.c.attempts + 1
+    return Settlement(item_id, token, values)
+
+
+def dead(item_id: int, *, token: str, error: str, count_attempt: bool = True) -> Settlement:
+    """Given up until someone revives it."""
+    values: dict[str, Any] = {"status": DEAD, "next_attempt_at": None, "last_error": error}
+    if count_attempt:
+        values["attempts"] = OUTBOX.c.attempts + 1
+    return Settlement(item_id, token, values)
+
+
+def released(item_id: int, *, token: str, at: datetime) -> Settlement:
+    """Handed back unsent, due at `at`."""
+    return Settlement(item_id, token, {"status": PENDING, "next_attempt_at": at})
+
+
 def item_from_row(row: Any) -> OutboxItem:
     return OutboxItem(
         id=row.id,
@@ -108,10 +148,7 @@ class OutboxQueue:
         self, item_id: int, *, token: str, at: datetime, reference: str | None = None
     ) -> bool:
         """The platform took the message. False when this claim no longer holds the row."""
-        values = {"status": SENT, "sent_at": at, "attempts": OUTBOX.c.attempts + 1}
-        if reference is not None:
-            values["sent_ref"] = reference
-        return self._settle(item_id, token, values)
+        return self.settle_all([sent(item_id, token=token, at=at, reference=reference)])[0]
 
     def landed(self, key: str) -> tuple[str, str | None] | None:
         """The status of the row under `key` and where it landed; None when there is no such row."""
@@ -124,33 +161,38 @@ class OutboxQueue:
         self, item_id: int, *, token: str, due: datetime, error: str, count_attempt: bool = True
     ) -> bool:
         """Back to pending until `due`. A rate limit does not count as an attempt; an error does."""
-        values: dict[str, Any] = {"status": PENDING, "next_attempt_at": due, "last_error": error}
-        if count_attempt:
-            values["attempts"] = OUTBOX.c.attempts + 1
-        return self._settle(item_id, token, values)
+        settlement = retry(item_id, token=token, due=due, error=error, count_attempt=count_attempt)
+        return self.settle_all([settlement])[0]
 
     def mark_dead(
         self, item_id: int, *, token: str, error: str, count_attempt: bool = True
     ) -> bool:
         """Give up until someone revives it (`dealbot outbox retry`)."""
-        values: dict[str, Any] = {"status": DEAD, "next_attempt_at": None, "last_error": error}
-        if count_attempt:
-            values["attempts"] = OUTBOX.c.attempts + 1
-        return self._settle(item_id, token, values)
+        settlement = dead(item_id, token=token, error=error, count_attempt=count_attempt)
+        return self.settle_all([settlement])[0]
 
     def release(self, item_id: int, *, token: str, at: datetime) -> bool:
         """Hand a row back unsent and due at `at` (a worker stopping, or a lease about to end)."""
-        return self._settle(item_id, token, {"status": PENDING, "next_attempt_at": at})
+        return self.settle_all([released(item_id, token=token, at=at)])[0]
 
-    def _settle(self, item_id: int, token: str, values: dict[str, Any]) -> bool:
-        statement = (
-            update(OUTBOX)
-            .where(OUTBOX.c.id == item_id, OUTBOX.c.claimed_by == token)
-            .where(OUTBOX.c.status == SENDING)
-            .values(claimed_by=None, **values)
-        )
+    def settle_all(self, settlements: Sequence[Settlement]) -> list[bool]:
+        """Settle many rows in one transaction; for each, False when its claim lost the row.
+
+        The delivery worker settles what a round's sends came back with together: one commit
+        for many rows instead of one each.
+        """
+        results = []
         with self.engine.begin() as conn:
-            return bool(conn.execute(statement).rowcount == 1)
+            for settlement in settlements:
+                statement = (
+                    update(OUTBOX)
+                    .where(OUTBOX.c.id == settlement.item_id)
+                    .where(OUTBOX.c.claimed_by == settlement.token)
+                    .where(OUTBOX.c.status == SENDING)
+                    .values(claimed_by=None, **settlement.values)
+                )
+                results.append(conn.execute(statement).rowcount == 1)
+        return results
 
     def by_status(self, status: str | None = None, *, limit: int = 50) -> list[OutboxItem]:
         """Newest first, optionally of one status."""

@@ -2,7 +2,9 @@
 
 One round (`run_once`) claims a batch under a lease, sends it through the platform's messenger
 (at most `rate_per_second` messages a second overall, about one a second per channel, a few in
-flight at once), and records each outcome in the table straight away:
+flight at once), and records each outcome in the table as soon as it is known (outcomes that
+arrive while one write is under way go in the next, one transaction for all of them; see
+`bot.delivery.settling`):
 
 - sent: marked sent, with the attempt counted;
 - 429: the channel pauses for Retry-After and the row comes back due after it, its attempts
@@ -24,10 +26,9 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from bot.delivery.messenger import (
     Messenger,
@@ -38,8 +39,9 @@ from bot.delivery.messenger import (
     TransientFailure,
 )
 from bot.delivery.pacing import Pacer, RealTimer, Timer
+from bot.delivery.settling import Settler
 from core.ports import Clock, OutboxItem
-from storage.delivery import Claim, OutboxQueue
+from storage.delivery import Claim, OutboxQueue, Settlement, dead, released, retry, sent
 
 log = logging.getLogger("dealbot.delivery")
 
@@ -114,6 +116,7 @@ class DeliveryWorker:
         name: str = "worker",
     ) -> None:
         self.queue = queue
+        self.settler = Settler(queue)
         self.messengers = dict(messengers)
         self.policy = policy or DeliveryPolicy()
         self.clock = clock or _UtcClock()
@@ -222,14 +225,10 @@ class DeliveryWorker:
         if isinstance(outcome, Sent):
             self.pacer.accepted()
             batch.tally.sent += 1
-            sent = partial(
-                self.queue.mark_sent,
-                item.id,
-                token=token,
-                at=self.clock.now(),
-                reference=outcome.reference,
+            at = self.clock.now()
+            await self._settled(
+                item, batch, sent(item.id, token=token, at=at, reference=outcome.reference)
             )
-            await self._settled(item, batch, sent)
         elif isinstance(outcome, RateLimited):
             self.pacer.rate_limited(channel, outcome.retry_after)
             batch.tally.rate_limited += 1
@@ -256,8 +255,8 @@ class DeliveryWorker:
     ) -> None:
         due = self.clock.now() + timedelta(seconds=after)
         token = batch.claim.token
-        retry = partial(self.queue.retry_later, item.id, token=token, due=due, error=error)
-        await self._settled(item, batch, partial(retry, count_attempt=count_attempt))
+        later = retry(item.id, token=token, due=due, error=error, count_attempt=count_attempt)
+        await self._settled(item, batch, later)
 
     async def _dead(
         self, item: OutboxItem, batch: _Batch, reason: str, count_attempt: bool = True
@@ -265,18 +264,17 @@ class DeliveryWorker:
         batch.tally.dead += 1
         log.warning("outbox %s (%s) is dead: %s", item.id, item.key, reason)
         token = batch.claim.token
-        dead = partial(self.queue.mark_dead, item.id, token=token, error=reason)
-        await self._settled(item, batch, partial(dead, count_attempt=count_attempt))
+        given_up = dead(item.id, token=token, error=reason, count_attempt=count_attempt)
+        await self._settled(item, batch, given_up)
 
     async def _release(self, item: OutboxItem, batch: _Batch, after: float) -> None:
         batch.tally.released += 1
         at = self.clock.now() + timedelta(seconds=after)
         self._soonest = min(self._soonest, self.timer.monotonic() + after)
-        release = partial(self.queue.release, item.id, token=batch.claim.token, at=at)
-        await self._settled(item, batch, release)
+        await self._settled(item, batch, released(item.id, token=batch.claim.token, at=at))
 
-    async def _settled(self, item: OutboxItem, batch: _Batch, settle: Callable[[], bool]) -> None:
-        if not await asyncio.to_thread(settle):
+    async def _settled(self, item: OutboxItem, batch: _Batch, settlement: Settlement) -> None:
+        if not await self.settler.settle(settlement):
             batch.tally.lost += 1
             log.warning("outbox %s: lease lost before it was settled", item.id)
 
