@@ -54,6 +54,9 @@ class DeliveryPolicy:
     """Seconds between two messages to one channel (Slack: about one a second)."""
     platform_intervals: Mapping[str, float] = field(default_factory=lambda: {"teams": 0.5})
     """The same for platforms with other limits (Teams: 60 messages in 30 s per conversation)."""
+    channel_burst: int = 3
+    """Messages one channel may take at once before the interval applies (Slack: "short bursts
+    >1 allowed"; Teams: 7 a second per conversation); a 429 still pauses the channel."""
     batch_size: int = 0
     """Rows per claim; 0 means two seconds' worth at the rate, at least 10 and at most 100 (a
     bigger claim mostly holds rows that must go back for their busy channel)."""
@@ -128,6 +131,7 @@ class DeliveryWorker:
             self.policy.channel_interval,
             self.timer,
             self.policy.platform_intervals,
+            self.policy.channel_burst,
         )
         self._stopping = False
         self._wake = asyncio.Event()
@@ -170,7 +174,7 @@ class DeliveryWorker:
             channel = f"{item.platform}:{item.target}"
             position = seen.get(channel, 0)
             seen[channel] = position + 1
-            wait = self.pacer.channel_wait(channel) + position * self.pacer.interval_of(channel)
+            wait = self.pacer.channel_wait(channel, ahead=position)
             planned.append((position, item, channel, wait))
         planned.sort(key=lambda row: row[0])  # stable: claim order within a position
         return [(item, channel, wait) for _, item, channel, wait in planned]
