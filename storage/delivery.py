@@ -15,17 +15,19 @@ overwrite what the next one did.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import Integer, String, and_, bindparam, case, func, select, update
 from sqlalchemy.engine import Engine
 
 from core.ports import OutboxItem
 from storage.outbox import OUTBOX
+from storage.types import UTCDateTime
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 STATUSES = (PENDING, SENDING, SENT, DEAD)
@@ -97,6 +99,39 @@ def item_from_row(row: Any) -> OutboxItem:
     )
 
 
+@functools.cache
+def _claim_statement(by_platform: bool) -> Any:
+    """The claim as one statement with parameters (:at, :until, :token, :limit and, when
+    `by_platform`, :platforms), built and compiled once: the worker claims after every webhook."""
+    due = and_(
+        OUTBOX.c.status.in_((PENDING, SENDING)),
+        OUTBOX.c.next_attempt_at <= bindparam("at", type_=UTCDateTime()),
+    )
+    if by_platform:
+        due = and_(due, OUTBOX.c.platform.in_(bindparam("platforms", expanding=True)))
+    picked = (
+        select(OUTBOX.c.id)
+        .where(due)
+        .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+        .limit(bindparam("limit", type_=Integer()))
+        .with_for_update(skip_locked=True)
+        .cte("picked")
+    )
+    lease_lost = OUTBOX.c.status == SENDING
+    return (
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(select(picked.c.id)))
+        .values(
+            status=SENDING,
+            claimed_by=bindparam("token", type_=String()),
+            next_attempt_at=bindparam("until", type_=UTCDateTime()),
+            attempts=case((lease_lost, OUTBOX.c.attempts + 1), else_=OUTBOX.c.attempts),
+            last_error=case((lease_lost, LEASE_LOST), else_=OUTBOX.c.last_error),
+        )
+        .returning(*OUTBOX.c)
+    )
+
+
 class OutboxQueue:
     """Claim, settle, list and revive outbox rows; used by the delivery worker and the CLI."""
 
@@ -115,32 +150,11 @@ class OutboxQueue:
         """Up to `limit` rows due at `at` (oldest due first), held by a new lease until at + lease."""
         token = f"{worker}:{uuid.uuid4().hex[:12]}"
         until = at + lease
-        due = and_(OUTBOX.c.status.in_((PENDING, SENDING)), OUTBOX.c.next_attempt_at <= at)
+        params: dict[str, Any] = {"at": at, "until": until, "token": token, "limit": limit}
         if platforms is not None:
-            due = and_(due, OUTBOX.c.platform.in_(list(platforms)))
-        picked = (
-            select(OUTBOX.c.id)
-            .where(due)
-            .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("picked")
-        )
-        lease_lost = OUTBOX.c.status == SENDING
-        statement = (
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_(select(picked.c.id)))
-            .values(
-                status=SENDING,
-                claimed_by=token,
-                next_attempt_at=until,
-                attempts=case((lease_lost, OUTBOX.c.attempts + 1), else_=OUTBOX.c.attempts),
-                last_error=case((lease_lost, LEASE_LOST), else_=OUTBOX.c.last_error),
-            )
-            .returning(*OUTBOX.c)
-        )
+            params["platforms"] = list(platforms)
         with self.engine.begin() as conn:
-            rows = conn.execute(statement).all()
+            rows = conn.execute(_claim_statement(platforms is not None), params).all()
         items = sorted((item_from_row(r) for r in rows), key=lambda i: i.id)
         return Claim(token, until, items)
 
