@@ -39,10 +39,9 @@ class SqlAssignmentRepository:
         self.session.connection().execute(insert(ASSIGNMENT).values(row))
 
     def for_lead(self, lead_id: int) -> list[Assignment]:
-        query = select(ASSIGNMENT).where(ASSIGNMENT.c.lead_id == lead_id).order_by(ASSIGNMENT.c.id)
         return [
             Assignment(r.lead_id, r.rep_id, r.tier, r.rule, r.reason, r.at, r.actor)
-            for r in self.session.connection().execute(query)
+            for r in self.session.connection().execute(_FOR_LEAD, {"lead_id": lead_id})
         ]
 
     def loads(
@@ -97,6 +96,9 @@ _LOADS = (
         ASSIGNMENT.c.id <= bindparam("through_id"),
     )
     .group_by(ASSIGNMENT.c.rep_id, ASSIGNMENT.c.tier)
+)
+_FOR_LEAD = (
+    select(ASSIGNMENT).where(ASSIGNMENT.c.lead_id == bindparam("lead_id")).order_by(ASSIGNMENT.c.id)
 )
 _NO_LIMIT = 2**31 - 1
 """Above every id an INTEGER column can hold."""

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
@@ -48,6 +48,9 @@ def _insert_unless_present(dialect: str, table: Table) -> Insert:
 
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_COUNT_KEY = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.key == bindparam("key"))
 
 
 class SqlOutbox:
@@ -114,8 +117,7 @@ class SqlOutbox:
         self.session.connection().execute(statement)
 
     def exists(self, key: str) -> bool:
-        query = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.key == key)
-        return bool(self.session.connection().execute(query).scalar_one())
+        return bool(self.session.connection().execute(_COUNT_KEY, {"key": key}).scalar_one())
 
     def existing(self, keys: Iterable[str]) -> set[str]:
         """Those of `keys` already queued, in one query per thousand keys."""

@@ -27,6 +27,7 @@ from storage.tables import (
     SignalRow,
     TeamRow,
 )
+from storage.types import UTCDateTime
 
 V = TypeVar("V")
 R = TypeVar("R", bound=SQLModel)
@@ -209,18 +210,9 @@ class SqlLeadRepository(_RowRepository[Lead, LeadRow]):
         to_fired: int,
         next_at: datetime | None,
     ) -> bool:
-        c = self.table.c
-        statement = (
-            update(self.table)
-            .where(
-                c.id == lead_id,
-                c.sla_fired == from_fired,
-                c.sla_started_at == started_at,
-                c.first_touch_at.is_(None),
-            )
-            .values(sla_fired=to_fired, sla_next_at=next_at)
-        )
-        return bool(self.session.connection().execute(statement).rowcount == 1)
+        values = {"lead_id": lead_id, "from_fired": from_fired, "started_at": started_at}
+        values |= {"to_fired": to_fired, "next_at": next_at}
+        return bool(self._execute(_ADVANCE_CLOCK, values).rowcount == 1)
 
     def stop_clock(self, lead_id: int) -> None:
         statement = update(self.table).where(self.table.c.id == lead_id).values(sla_next_at=None)
@@ -289,6 +281,21 @@ def _in_chunks(
         query = select(row_type.__table__).where(column.in_(chunk))
         found.extend(to_value(r) for r in session.connection().execute(query))
     return found
+
+
+_LEAD = LeadRow.__table__  # type: ignore[attr-defined]
+_ADVANCE_CLOCK = (
+    update(_LEAD)
+    .where(
+        _LEAD.c.id == bindparam("lead_id"),
+        _LEAD.c.sla_fired == bindparam("from_fired"),
+        _LEAD.c.sla_started_at == bindparam("started_at", type_=UTCDateTime()),
+        _LEAD.c.first_touch_at.is_(None),
+    )
+    .values(sla_fired=bindparam("to_fired"), sla_next_at=bindparam("next_at", type_=UTCDateTime()))
+)
+"""Move a clock from one level to the next only if nobody moved, restarted or stopped it first
+(one statement, compiled once: the sweep runs it for every due lead)."""
 
 
 class SqlActivityRepository(_RowRepository[Activity, ActivityRow]):
