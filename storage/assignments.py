@@ -36,7 +36,7 @@ class SqlAssignmentRepository:
             "at": assignment.at,
             "actor": assignment.actor,
         }
-        self.session.connection().execute(insert(ASSIGNMENT).values(row))
+        self.session.connection().execute(_ADD, row)
 
     def for_lead(self, lead_id: int) -> list[Assignment]:
         return [
@@ -97,6 +97,7 @@ _LOADS = (
     )
     .group_by(ASSIGNMENT.c.rep_id, ASSIGNMENT.c.tier)
 )
+_ADD = insert(ASSIGNMENT)
 _FOR_LEAD = (
     select(ASSIGNMENT).where(ASSIGNMENT.c.lead_id == bindparam("lead_id")).order_by(ASSIGNMENT.c.id)
 )

@@ -53,6 +53,13 @@ def escape_like(text: str) -> str:
 _COUNT_KEY = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.key == bindparam("key"))
 
 
+_SET_RESULT = (
+    update(IDEMPOTENCY)
+    .where(IDEMPOTENCY.c.key == bindparam("wanted_key"))
+    .values(result=bindparam("new_result"))
+)
+
+
 class SqlOutbox:
     """Proactive messages written with the change that caused them; the key makes them once-only."""
 
@@ -145,8 +152,7 @@ class SqlIdempotencyKeys:
         return insert_unless_present(self.session, IDEMPOTENCY, {"key": key, "created_at": at})
 
     def set_result(self, key: str, result: str) -> None:
-        statement = update(IDEMPOTENCY).where(IDEMPOTENCY.c.key == key).values(result=result)
-        self.session.connection().execute(statement)
+        self.session.connection().execute(_SET_RESULT, {"wanted_key": key, "new_result": result})
 
     def result(self, key: str) -> str | None:
         query = select(IDEMPOTENCY.c.result).where(IDEMPOTENCY.c.key == key)

@@ -6,6 +6,7 @@ audit log in `storage.records`. Repositories flush so ids are known; they never 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from types import SimpleNamespace
@@ -69,8 +70,7 @@ class _RowRepository(Generic[V, R]):
         row_id = value.id
         values = type(self).to_row(value)
         values.pop("id", None)
-        statement = update(self.table).where(self.table.c.id == bindparam("row_id"))
-        result = self._execute(statement, {**values, "row_id": row_id})
+        result = self._execute(_update_by_id(self.table), {**values, "row_id": row_id})
         if result.rowcount == 0:
             raise LookupError(f"{self.row_type.__name__} {row_id} does not exist")
         return type(self).to_value(SimpleNamespace(**values, id=row_id))
@@ -185,8 +185,8 @@ class SqlLeadRepository(_RowRepository[Lead, LeadRow]):
         return self._all(~col(LeadRow.status).in_(_OPEN_LEAD_STATUSES))
 
     def find_open(self, *, email: str) -> Lead | None:
-        found = self._all(col(LeadRow.email) == email, col(LeadRow.status).in_(_OPEN_LEAD_STATUSES))
-        return found[-1] if found else None
+        row = self._execute(_OPEN_BY_EMAIL, {"email": email}).first()
+        return convert.lead_from_row(row) if row is not None else None
 
     def clocks_due(self, at: datetime, *, limit: int) -> list[Lead]:
         query = (
@@ -276,14 +276,33 @@ def _in_chunks(
         return [to_value(r) for r in session.connection().execute(query)]
     wanted = sorted(set(ids))
     found: list[V] = []
+    query = _rows_where_in(row_type.__table__, column)
     for start in range(0, len(wanted), 5000):
         chunk = wanted[start : start + 5000]
-        query = select(row_type.__table__).where(column.in_(chunk))
-        found.extend(to_value(r) for r in session.connection().execute(query))
+        found.extend(to_value(r) for r in session.connection().execute(query, {"ids": chunk}))
     return found
 
 
+@functools.cache
+def _rows_where_in(table: Table, column: Any) -> Any:
+    """Rows whose `column` is in :ids (an expanding list), built and compiled once per column."""
+    return select(table).where(column.in_(bindparam("ids", expanding=True)))
+
+
+@functools.cache
+def _update_by_id(table: Table) -> Any:
+    """UPDATE of the row :row_id, values given at execution: built and compiled once per table."""
+    return update(table).where(table.c.id == bindparam("row_id"))
+
+
 _LEAD = LeadRow.__table__  # type: ignore[attr-defined]
+_OPEN_BY_EMAIL = (
+    select(_LEAD)
+    .where(_LEAD.c.email == bindparam("email"), _LEAD.c.status.in_(_OPEN_LEAD_STATUSES))
+    .order_by(_LEAD.c.id.desc())
+    .limit(1)
+)
+"""The newest open lead with this email (intake asks for every submission)."""
 _ADVANCE_CLOCK = (
     update(_LEAD)
     .where(
