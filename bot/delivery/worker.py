@@ -305,17 +305,24 @@ class DeliveryWorker:
 
     async def _rounds(self) -> None:
         while not self._stopping:
+            self._wake.clear()  # from here on, a wake means rows written after this claim
             try:
                 tally = await self.run_once()
             except Exception:  # the database may be briefly away; the rows wait in the table
                 log.exception("delivery round failed; trying again shortly")
                 tally = Tally()
-            if tally.claimed == tally.released and not self._stopping:
+            if not self._more_due(tally) and not self._stopping:
                 until_due = self._soonest - self.timer.monotonic()
                 self._soonest = float("inf")
                 nap = max(0.0, min(self.policy.poll_interval, until_due))
                 await _nap(self._wake.wait(), nap)
-                self._wake.clear()
+
+    def _more_due(self, tally: Tally) -> bool:
+        """Whether the next round should claim at once: the claim was full, so more rows may be
+        waiting. New rows wake the worker themselves, so a round that took everything due
+        naps (a wake during the round ends the nap at once) instead of claiming an empty batch
+        after every webhook."""
+        return tally.claimed >= self.policy.claim_size and tally.claimed > tally.released
 
 
 async def _nap(wake: Awaitable[object], seconds: float) -> None:
