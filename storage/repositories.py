@@ -17,8 +17,9 @@ from sqlmodel import Session, SQLModel, col
 
 from core.facts import LeadFacts
 from core.history import LEAD_WINDOW, lead_window_facts
-from core.model import Account, Activity, Contact, Lead, LeadStatus, Rep, Signal, Team
+from core.model import Account, Activity, Contact, Lead, Rep, Signal, Team
 from storage import convert
+from storage.lead_statements import ADVANCE_CLOCK, OPEN_BY_EMAIL, OPEN_LEAD_STATUSES
 from storage.tables import (
     AccountRow,
     ActivityRow,
@@ -28,12 +29,9 @@ from storage.tables import (
     SignalRow,
     TeamRow,
 )
-from storage.types import UTCDateTime
 
 V = TypeVar("V")
 R = TypeVar("R", bound=SQLModel)
-
-_OPEN_LEAD_STATUSES = (LeadStatus.NEW.value, LeadStatus.WORKING.value)
 
 
 class _RowRepository(Generic[V, R]):
@@ -176,16 +174,16 @@ class SqlLeadRepository(_RowRepository[Lead, LeadRow]):
         return self._first(external_id=external_id, email=email)
 
     def list_open(self, *, owner_ids: Sequence[int] | None = None) -> list[Lead]:
-        conditions: list[Any] = [col(LeadRow.status).in_(_OPEN_LEAD_STATUSES)]
+        conditions: list[Any] = [col(LeadRow.status).in_(OPEN_LEAD_STATUSES)]
         if owner_ids is not None:
             conditions.append(col(LeadRow.owner_id).in_(list(owner_ids)))
         return self._all(*conditions)
 
     def list_closed(self) -> list[Lead]:
-        return self._all(~col(LeadRow.status).in_(_OPEN_LEAD_STATUSES))
+        return self._all(~col(LeadRow.status).in_(OPEN_LEAD_STATUSES))
 
     def find_open(self, *, email: str) -> Lead | None:
-        row = self._execute(_OPEN_BY_EMAIL, {"email": email}).first()
+        row = self._execute(OPEN_BY_EMAIL, {"email": email}).first()
         return convert.lead_from_row(row) if row is not None else None
 
     def clocks_due(self, at: datetime, *, limit: int) -> list[Lead]:
@@ -212,7 +210,7 @@ class SqlLeadRepository(_RowRepository[Lead, LeadRow]):
     ) -> bool:
         values = {"lead_id": lead_id, "from_fired": from_fired, "started_at": started_at}
         values |= {"to_fired": to_fired, "next_at": next_at}
-        return bool(self._execute(_ADVANCE_CLOCK, values).rowcount == 1)
+        return bool(self._execute(ADVANCE_CLOCK, values).rowcount == 1)
 
     def stop_clock(self, lead_id: int) -> None:
         statement = update(self.table).where(self.table.c.id == lead_id).values(sla_next_at=None)
@@ -293,28 +291,6 @@ def _rows_where_in(table: Table, column: Any) -> Any:
 def _update_by_id(table: Table) -> Any:
     """UPDATE of the row :row_id, values given at execution: built and compiled once per table."""
     return update(table).where(table.c.id == bindparam("row_id"))
-
-
-_LEAD = LeadRow.__table__  # type: ignore[attr-defined]
-_OPEN_BY_EMAIL = (
-    select(_LEAD)
-    .where(_LEAD.c.email == bindparam("email"), _LEAD.c.status.in_(_OPEN_LEAD_STATUSES))
-    .order_by(_LEAD.c.id.desc())
-    .limit(1)
-)
-"""The newest open lead with this email (intake asks for every submission)."""
-_ADVANCE_CLOCK = (
-    update(_LEAD)
-    .where(
-        _LEAD.c.id == bindparam("lead_id"),
-        _LEAD.c.sla_fired == bindparam("from_fired"),
-        _LEAD.c.sla_started_at == bindparam("started_at", type_=UTCDateTime()),
-        _LEAD.c.first_touch_at.is_(None),
-    )
-    .values(sla_fired=bindparam("to_fired"), sla_next_at=bindparam("next_at", type_=UTCDateTime()))
-)
-"""Move a clock from one level to the next only if nobody moved, restarted or stopped it first
-(one statement, compiled once: the sweep runs it for every due lead)."""
 
 
 class SqlActivityRepository(_RowRepository[Activity, ActivityRow]):
