@@ -60,7 +60,8 @@ class WriterTurns:
             conn.info[self.FLAG] = self._lock.acquire(timeout=self.timeout)
 
     def _done(self, conn: Any) -> None:
-        self._release(conn.info)
+        if not conn.invalidated:  # a broken one went back to the pool, which took its turn
+            self._release(conn.info)
 
     def _checked_in(self, _dbapi_connection: Any, record: Any) -> None:
         self._release(record.info)  # a connection given back without commit or rollback

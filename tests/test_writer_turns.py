@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, text, update
 
 from core.model import Rep
 from storage.db import create_engine_for, create_schema, writer_turns
+from storage.tables import RepRow
 from storage.uow import SqlUnitOfWork
 
 
@@ -39,3 +40,8 @@ def test_a_write_holds_the_turn_until_the_transaction_ends(tmp_path: Path) -> No
     with engine.begin() as conn:
         conn.execute(text("update rep set name = 'Ana L' where email = 'ana@example.com'"))
     assert not held(engine)
+    with engine.connect() as conn:  # a connection that breaks mid-transaction
+        conn.execute(update(RepRow).values(name="Ana Lopez"))
+        assert held(engine)
+        conn.invalidate()
+        assert not held(engine)
