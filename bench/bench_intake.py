@@ -3,7 +3,9 @@
 The real app runs under uvicorn in its own process on loopback, with SQLite, its delivery worker
 on, and Slack pointed at a local fake of the Web API in this process. The team: 100 teams of two
 reps, each team with its own alert channel (Slack allows about one message a second per channel,
-so one channel cannot take 50 alerts a second), everyone at work around the clock.
+so one channel cannot take 50 alerts a second), everyone at work around the clock. The 100
+channels together take about 100 alerts a second, so above that the alerts queue for Slack's
+limit whatever the app does; the latency run stays below it.
 
 1. Latency: signed lead webhooks at a steady rate (default 50/s for 60 s); for each lead, the
    time from sending the webhook to the fake Slack receiving its channel alert
@@ -237,7 +239,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     prepare(args.url, args.teams, 2)
-    print(f"SQLite, {os.cpu_count()} cores, {args.teams} teams x 2 reps, delivery {args.worker}")
+    print(f"SQLite, {os.cpu_count()} cores, {args.teams} teams x 2 reps, delivery {args.worker}, "
+          f"load average {os.getloadavg()[0]:.2f} (the machine is shared: figures move with it)")  # fmt: skip
     with FakeSlack() as fake:
         port = free_port()
         inline = args.worker == "inline"
@@ -249,6 +252,7 @@ def main() -> None:
                 latency_run(base, fake, args.rate, args.seconds)
             if args.ramp:
                 ramp_run(base, [float(r) for r in args.ramp.split(",")], args.step)
+            print(f"load average at the end {os.getloadavg()[0]:.2f}")
         finally:
             for process in (server, worker):
                 if process is not None:

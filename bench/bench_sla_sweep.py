@@ -12,6 +12,7 @@ levels, and, as the baseline in the same process, a plain `count(*)` of the open
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -100,7 +101,8 @@ def main() -> None:
     baseline, open_leads = timed(count)
     firing, run = timed(lambda: sweep_response_clocks(deps))
     idle, idle_run = timed(lambda: sweep_response_clocks(deps))
-    print(f"SQLite, {open_leads} open leads with running clocks, {args.due} with a level due")
+    print(f"SQLite, {open_leads} open leads with running clocks, {args.due} with a level due, "
+          f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     print(f"  sweep firing the due levels: {firing * 1000:8.1f} ms  ({run.describe()})")  # type: ignore[attr-defined]
     print(f"  sweep with nothing due:      {idle * 1000:8.1f} ms  ({idle_run.due} due)")  # type: ignore[attr-defined]
     print(f"  baseline count(*) of open:   {baseline * 1000:8.1f} ms  "

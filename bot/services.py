@@ -22,6 +22,7 @@ from core.stages import Pipeline
 from handlers.deps import Deps
 from handlers.directory import CachedDirectory
 from handlers.lead_desk import DeskDeps, DeskPolicy, LeadFit
+from handlers.load_ledger import LoadLedger
 from handlers.targets import Destinations
 from storage.db import create_engine_for
 from storage.lead_touches import first_touches
@@ -30,6 +31,9 @@ from storage.uow import UnitOfWorkFactory
 MODEL_CHECK_SECONDS = 60.0
 DIRECTORY_SECONDS = 5.0
 """How old the copy of the rep directory used to route leads may be."""
+LOAD_RECOUNT_SECONDS = 2.0
+"""How often the rep loads are counted from the whole history (rows added since are read each
+time); also how far the fairness window may slide between two counts."""
 PAGE_SIZE_CAPS = {"teams": 5}
 """Items a list page may hold on a surface. A Teams message is at most about 28 KB, and an item
 with its buttons and choices takes about 2.6 KB of Adaptive Card: five a page leave room."""
@@ -94,7 +98,8 @@ class Services:
     def __post_init__(self) -> None:
         self.forecaster = CurrentForecaster(self.uow_factory, self.settings.pipeline)
         self.email_sender = build_email_sender(self.settings)
-        self.directory = CachedDirectory(DIRECTORY_SECONDS, time.monotonic)
+        ledger = LoadLedger(LOAD_RECOUNT_SECONDS, time.monotonic)
+        self.directory = CachedDirectory(DIRECTORY_SECONDS, time.monotonic, ledger)
         self.metrics = Metrics(lambda since: first_touches(self.engine, since))
 
     def deps(self, surface: str) -> Deps:

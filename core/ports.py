@@ -167,15 +167,38 @@ class LoadWindow:
     week_start: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class AssignmentMark:
+    """One row of the assignment history as loads count it: who, which tier, when, in what order."""
+
+    id: int
+    rep_id: int
+    tier: str
+    at: datetime
+
+
 class AssignmentRepository(Protocol):
     """The assignment history: capacity and fairness are counted from it, never kept in counters."""
 
     def add(self, assignment: Assignment) -> None: ...
     def for_lead(self, lead_id: int) -> list[Assignment]: ...
     def loads(
-        self, windows: Mapping[int, LoadWindow], *, recent_since: datetime
+        self,
+        windows: Mapping[int, LoadWindow],
+        *,
+        recent_since: datetime,
+        through_id: int | None = None,
     ) -> dict[int, RepLoad]:
-        """Per rep in `windows`: assignments today, this week and since `recent_since`, by tier."""
+        """Per rep in `windows`: assignments today, this week and since `recent_since`, by tier
+        (only rows up to `through_id` when given)."""
+        ...
+
+    def latest_id(self) -> int:
+        """The id of the newest row of the history (0 when there is none)."""
+        ...
+
+    def added_after(self, after_id: int) -> list[AssignmentMark]:
+        """Rows with an id above `after_id`, oldest first."""
         ...
 
 

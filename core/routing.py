@@ -34,6 +34,8 @@ from core.routing_rules import (
 from core.schedule import is_out_of_office
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
+_NO_LOAD = RepLoad()
+"""The load of a rep with no assignments in any window (shared: RepLoad is frozen)."""
 
 __all__ = [
     "Capacity",
@@ -90,7 +92,7 @@ class _Context:
         )
 
     def load(self, rep: Rep) -> RepLoad:
-        return self.loads.get(rep.id, RepLoad()) if rep.id is not None else RepLoad()
+        return self.loads.get(rep.id, _NO_LOAD) if rep.id is not None else _NO_LOAD
 
     def unavailable(self, rep: Rep) -> str | None:
         if rep.id in self.exclude:
@@ -179,15 +181,29 @@ def _fairest_first(
     weight-2 rep takes about two leads for every one of a weight-1 rep over the fairness window.
     A rep never assigned waits longest; the id makes the same question get the same answer.
     """
+    return sorted(reps, key=_fairness(loads, weights))
+
+
+def _fairest(
+    reps: Iterable[Rep], loads: Mapping[int, RepLoad], weights: Mapping[str, float]
+) -> Rep:
+    """The first of `_fairest_first`, without sorting everyone."""
+    return min(reps, key=_fairness(loads, weights))
+
+
+def _fairness(
+    loads: Mapping[int, RepLoad], weights: Mapping[str, float]
+) -> Callable[[Rep], tuple[float, datetime, int]]:
     folded = {email.strip().casefold(): float(weight) for email, weight in weights.items()}
 
     def fairness(rep: Rep) -> tuple[float, datetime, int]:
-        load = loads.get(rep.id or 0, RepLoad())
-        share = (load.recent + 1) / folded.get(rep.email.strip().casefold(), 1.0)
+        load = loads.get(rep.id or 0, _NO_LOAD)
+        weight = folded.get(rep.email.strip().casefold(), 1.0) if folded else 1.0
+        share = (load.recent + 1) / weight
         last = load.last_assigned_at or _NEVER
         return round(share, 9), last if last.tzinfo else last.replace(tzinfo=UTC), rep.id or 0
 
-    return sorted(reps, key=fairness)
+    return fairness
 
 
 def _account_owner(rule: RoutingRule, context: _Context) -> _Decision:
@@ -221,7 +237,7 @@ def _assign(rule: RoutingRule, context: _Context) -> _Decision:
     if not available:
         outcome = f"nobody available among {len(pool)}"
         return _Decision(None, "", (*steps, Step(rule.name, outcome)), skipped)
-    chosen = _fairest_first(available, context.loads, rule.weights)[0]
+    chosen = _fairest(available, context.loads, rule.weights)
     detail = _fairness_words(chosen, rule, context, len(available))
     label = rule.name if "round-robin" in rule.name.casefold() else f"round-robin ({rule.name})"
     steps.append(Step(rule.name, f"picked {_first_name(chosen)}: {detail}"))

@@ -209,18 +209,19 @@ def unavailable_because(
 
 
 def _capacity_reached(rep: Rep, load: RepLoad, tier: str, policy: RoutingPolicy) -> str | None:
-    tier_cap = next(
-        (cap for name, cap in policy.tier_caps.items() if _folded(name) == tier), Capacity()
-    )
-    limits = (
-        ("daily", rep.daily_capacity, load.today),
-        ("weekly", rep.weekly_capacity, load.this_week),
-        (f"daily {tier}", tier_cap.per_day, _tier_count(load.tier_today, tier)),
-        (f"weekly {tier}", tier_cap.per_week, _tier_count(load.tier_week, tier)),
-    )
-    for label, limit, count in limits:
-        if limit is not None and count >= limit:
-            return f"at {label} capacity ({limit})"
+    if rep.daily_capacity is not None and load.today >= rep.daily_capacity:
+        return f"at daily capacity ({rep.daily_capacity})"
+    if rep.weekly_capacity is not None and load.this_week >= rep.weekly_capacity:
+        return f"at weekly capacity ({rep.weekly_capacity})"
+    if not policy.tier_caps:  # the common case; routing asks this of every rep for every lead
+        return None
+    cap = next((cap for name, cap in policy.tier_caps.items() if _folded(name) == tier), None)
+    if cap is None:
+        return None
+    if cap.per_day is not None and _tier_count(load.tier_today, tier) >= cap.per_day:
+        return f"at daily {tier} capacity ({cap.per_day})"
+    if cap.per_week is not None and _tier_count(load.tier_week, tier) >= cap.per_week:
+        return f"at weekly {tier} capacity ({cap.per_week})"
     return None
 
 

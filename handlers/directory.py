@@ -10,6 +10,7 @@ from datetime import datetime
 from core.model import Lead, Rep, Team
 from core.ports import UnitOfWork
 from core.routing import RepLoad, RoutingPolicy
+from handlers.load_ledger import LoadLedger
 from handlers.load_windows import rep_loads
 
 
@@ -19,7 +20,10 @@ class Desk:
 
     reps: dict[int, Rep]
     teams: dict[int, Team]
+    ledger: LoadLedger | None = None
+    """The process's loads between calls; None counts them from the history on every call."""
     _loads: dict[str, dict[int, RepLoad]] = field(default_factory=dict)
+    _wrote: list[bool] = field(default_factory=list)
 
     @classmethod
     def read(cls, uow: UnitOfWork) -> Desk:
@@ -34,12 +38,19 @@ class Desk:
     def loads(self, uow: UnitOfWork, routing: RoutingPolicy, at: datetime) -> dict[int, RepLoad]:
         """Active reps' loads as of `at`, from the assignment history (once per call)."""
         if "now" not in self._loads:
-            self._loads["now"] = rep_loads(uow, self.active, routing, at)
+            if self.ledger is None:
+                self._loads["now"] = rep_loads(uow, self.active, routing, at)
+            else:
+                advance = not self._wrote
+                self._loads["now"] = self.ledger.loads(
+                    uow, self.active, routing, at, advance=advance
+                )
         return self._loads["now"]
 
     def forget_loads(self) -> None:
         """After an assignment: the next question about loads reads them again."""
         self._loads.clear()
+        self._wrote.append(True)
 
     def rep(self, rep_id: int | None) -> Rep | None:
         return self.reps.get(rep_id) if rep_id is not None else None
@@ -62,11 +73,14 @@ class CachedDirectory:
 
     Reading every rep for every lead costs more than routing it. A copy a few seconds old is
     safe: a rep who just went out of office or changed hours is routed by the new settings
-    within `seconds`. Loads are never cached: they come from the assignment history each time.
+    within `seconds`. Loads come from the assignment history, counted by a `LoadLedger`.
     """
 
-    def __init__(self, seconds: float, monotonic: Callable[[], float]) -> None:
+    def __init__(
+        self, seconds: float, monotonic: Callable[[], float], ledger: LoadLedger | None = None
+    ) -> None:
         self.seconds, self.monotonic = seconds, monotonic
+        self.ledger = ledger
         self._lock = threading.Lock()
         self._copy: tuple[float, dict[int, Rep], dict[int, Team]] | None = None
 
@@ -77,4 +91,4 @@ class CachedDirectory:
                 fresh = Desk.read(uow)
                 self._copy = (now, fresh.reps, fresh.teams)
             _, reps, teams = self._copy
-        return Desk(reps, teams)  # its own load cache: loads are per call
+        return Desk(reps, teams, self.ledger)  # its own load cache: loads are per call

@@ -29,6 +29,12 @@ def rep_loads(
     uow: UnitOfWork, reps: Sequence[Rep], policy: RoutingPolicy, at: datetime
 ) -> dict[int, RepLoad]:
     """Loads of these reps from the assignment history, in one query per time zone."""
+    windows = rep_windows(reps, at)
+    return uow.assignments.loads(windows, recent_since=at - timedelta(days=policy.fairness_days))
+
+
+def rep_windows(reps: Sequence[Rep], at: datetime) -> dict[int, LoadWindow]:
+    """Each rep's local day and week as of `at` (worked out once per time zone)."""
     by_zone: dict[str, LoadWindow] = {}
     windows: dict[int, LoadWindow] = {}
     for rep in reps:
@@ -37,4 +43,4 @@ def rep_loads(
         if rep.time_zone not in by_zone:
             by_zone[rep.time_zone] = load_window(local_now(rep, at))
         windows[rep.id] = by_zone[rep.time_zone]
-    return uow.assignments.loads(windows, recent_since=at - timedelta(days=policy.fairness_days))
+    return windows

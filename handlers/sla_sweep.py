@@ -119,7 +119,8 @@ def _sweep_one(
         _fire(uow, deps, desk, lead, owner, clock, level, waited, at, run)
     if top < SlaLevel.BREACH:
         return  # a reminder is the owner's; the channel alert does not change
-    lead = uow.leads.get(lead.id) or lead  # an escalation may have given it to someone else
+    if SlaLevel.ESCALATION in levels and deps.policy.sla.reassign_on_escalation:
+        lead = uow.leads.get(lead.id) or lead  # the escalation may have given it to someone else
     team = desk.team_for(lead, deps.policy.default_team)
     card = lead_card(uow, lead, desk, deps.policy, at)
     refresh(uow, lead, card, team=team, policy=deps.policy, at=at)

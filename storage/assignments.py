@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, case, func, insert, select
 from sqlmodel import Session
 
-from core.ports import Assignment, LoadWindow
+from core.ports import Assignment, AssignmentMark, LoadWindow
 from core.routing_rules import RepLoad
 from storage.tables import LeadAssignmentRow
 from storage.types import UTCDateTime
@@ -36,17 +36,20 @@ class SqlAssignmentRepository:
             "at": assignment.at,
             "actor": assignment.actor,
         }
-        self.session.connection().execute(insert(ASSIGNMENT).values(row))
+        self.session.connection().execute(_ADD, row)
 
     def for_lead(self, lead_id: int) -> list[Assignment]:
-        query = select(ASSIGNMENT).where(ASSIGNMENT.c.lead_id == lead_id).order_by(ASSIGNMENT.c.id)
         return [
             Assignment(r.lead_id, r.rep_id, r.tier, r.rule, r.reason, r.at, r.actor)
-            for r in self.session.connection().execute(query)
+            for r in self.session.connection().execute(_FOR_LEAD, {"lead_id": lead_id})
         ]
 
     def loads(
-        self, windows: Mapping[int, LoadWindow], *, recent_since: datetime
+        self,
+        windows: Mapping[int, LoadWindow],
+        *,
+        recent_since: datetime,
+        through_id: int | None = None,
     ) -> dict[int, RepLoad]:
         # Reps in one time zone share their day and week starts: one grouped query per distinct
         # window (a handful), each a statement SQLAlchemy compiles once and caches.
@@ -61,9 +64,17 @@ class SqlAssignmentRepository:
                 "week_start": window.week_start,
                 "recent_since": recent_since,
                 "since": min(window.week_start, recent_since),
+                "through_id": through_id if through_id is not None else _NO_LIMIT,
             }
             rows.extend(self.session.connection().execute(_LOADS, params).all())
         return _loads(rows)
+
+    def latest_id(self) -> int:
+        return int(self.session.connection().execute(_LATEST_ID).scalar_one() or 0)
+
+    def added_after(self, after_id: int) -> list[AssignmentMark]:
+        rows = self.session.connection().execute(_ADDED_AFTER, {"after_id": after_id})
+        return [AssignmentMark(row.id, row.rep_id, row.tier, row.at) for row in rows]
 
 
 def _counted_since(name: str) -> Any:
@@ -82,8 +93,21 @@ _LOADS = (
     .where(
         ASSIGNMENT.c.rep_id.in_(bindparam("rep_ids", expanding=True)),
         ASSIGNMENT.c.at >= bindparam("since", type_=UTCDateTime()),
+        ASSIGNMENT.c.id <= bindparam("through_id"),
     )
     .group_by(ASSIGNMENT.c.rep_id, ASSIGNMENT.c.tier)
+)
+_ADD = insert(ASSIGNMENT)
+_FOR_LEAD = (
+    select(ASSIGNMENT).where(ASSIGNMENT.c.lead_id == bindparam("lead_id")).order_by(ASSIGNMENT.c.id)
+)
+_NO_LIMIT = 2**31 - 1
+"""Above every id an INTEGER column can hold."""
+_LATEST_ID = select(func.max(ASSIGNMENT.c.id))
+_ADDED_AFTER = (
+    select(ASSIGNMENT.c.id, ASSIGNMENT.c.rep_id, ASSIGNMENT.c.tier, ASSIGNMENT.c.at)
+    .where(ASSIGNMENT.c.id > bindparam("after_id"))
+    .order_by(ASSIGNMENT.c.id)
 )
 
 

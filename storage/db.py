@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Any
 
 from sqlalchemy import event
@@ -20,6 +22,63 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class WriterTurns:
+    """One writing transaction at a time per process on SQLite, handed over without sleeping.
+
+    SQLite has one writer. A second writer finds the database locked and its busy handler
+    sleeps and tries again, for 1, 2, 5, 10 ... 100 ms, so under load a transaction that waits
+    mostly sleeps past the moment the lock came free, and the next one to arrive may take it
+    first. Webhook threads, the delivery worker and the clocks of one process queue here
+    instead, on a lock that wakes the next writer as soon as the last one commits. Reads never
+    wait: a transaction takes its turn at its first INSERT, UPDATE or DELETE. Other processes
+    still meet at SQLite's own lock; if the turn does not come within `timeout` (a thread that
+    writes on two connections at once), the statement goes ahead to that lock as before.
+    """
+
+    FLAG = "dealbot_writer_turn"
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._lock = threading.Lock()
+
+    @property
+    def held(self) -> bool:
+        """Whether a transaction of this process is writing now."""
+        return self._lock.locked()
+
+    def attach(self, engine: Engine) -> None:
+        _TURNS[engine] = self
+        event.listen(engine, "before_cursor_execute", self._before_execute)
+        event.listen(engine, "commit", self._done)
+        event.listen(engine, "rollback", self._done)
+        event.listen(engine.pool, "checkin", self._checked_in)
+
+    def _before_execute(self, conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any,
+                        _many: bool) -> None:  # fmt: skip
+        writes = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+        if writes and not conn.info.get(self.FLAG):
+            conn.info[self.FLAG] = self._lock.acquire(timeout=self.timeout)
+
+    def _done(self, conn: Any) -> None:
+        if not conn.invalidated:  # a broken one went back to the pool, which took its turn
+            self._release(conn.info)
+
+    def _checked_in(self, _dbapi_connection: Any, record: Any) -> None:
+        self._release(record.info)  # a connection given back without commit or rollback
+
+    def _release(self, info: dict[str, Any]) -> None:
+        if info.pop(self.FLAG, False):
+            self._lock.release()
+
+
+_TURNS: weakref.WeakKeyDictionary[Engine, WriterTurns] = weakref.WeakKeyDictionary()
+
+
+def writer_turns(engine: Engine) -> WriterTurns | None:
+    """The writer turns of a SQLite engine made by `create_engine_for` (None for PostgreSQL)."""
+    return _TURNS.get(engine)
+
+
 def normalise_url(url: str) -> str:
     """Accept plain `postgresql://` URLs and point them at psycopg 3."""
     if url.startswith("postgres://"):
@@ -35,6 +94,7 @@ def create_engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
+        WriterTurns(timeout=10).attach(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

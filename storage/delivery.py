@@ -15,17 +15,19 @@ overwrite what the next one did.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import Integer, String, and_, bindparam, case, func, select, update
 from sqlalchemy.engine import Engine
 
 from core.ports import OutboxItem
 from storage.outbox import OUTBOX, revive_dead
+from storage.types import UTCDateTime
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 STATUSES = (PENDING, SENDING, SENT, DEAD)
@@ -41,6 +43,46 @@ class Claim:
     items: list[OutboxItem]
 
 
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """What becomes of one claimed row: the columns to set, if the claim `token` still holds it."""
+
+    item_id: int
+    token: str
+    values: dict[str, Any]
+
+
+def sent(item_id: int, *, token: str, at: datetime, reference: str | None = None) -> Settlement:
+    """The platform took the message."""
+    values = {"status": SENT, "sent_at": at, "attempts": OUTBOX.c.attempts + 1}
+    if reference is not None:
+        values["sent_ref"] = reference
+    return Settlement(item_id, token, values)
+
+
+def retry(
+    item_id: int, *, token: str, due: datetime, error: str, count_attempt: bool = True
+) -> Settlement:
+    """Back to pending until `due`; a rate limit does not count as an attempt, an error does."""
+    values: dict[str, Any] = {"status": PENDING, "next_attempt_at": due, "last_error": error}
+    if count_attempt:
+        values["attempts"] = OUTBOX.c.attempts + 1
+    return Settlement(item_id, token, values)
+
+
+def dead(item_id: int, *, token: str, error: str, count_attempt: bool = True) -> Settlement:
+    """Given up until someone revives it."""
+    values: dict[str, Any] = {"status": DEAD, "next_attempt_at": None, "last_error": error}
+    if count_attempt:
+        values["attempts"] = OUTBOX.c.attempts + 1
+    return Settlement(item_id, token, values)
+
+
+def released(item_id: int, *, token: str, at: datetime) -> Settlement:
+    """Handed back unsent, due at `at`."""
+    return Settlement(item_id, token, {"status": PENDING, "next_attempt_at": at})
+
+
 def item_from_row(row: Any) -> OutboxItem:
     return OutboxItem(
         id=row.id,
@@ -54,6 +96,39 @@ def item_from_row(row: Any) -> OutboxItem:
         next_attempt_at=row.next_attempt_at,
         sent_at=row.sent_at,
         last_error=row.last_error,
+    )
+
+
+@functools.cache
+def _claim_statement(by_platform: bool) -> Any:
+    """The claim as one statement with parameters (:at, :until, :token, :limit and, when
+    `by_platform`, :platforms), built and compiled once: the worker claims after every webhook."""
+    due = and_(
+        OUTBOX.c.status.in_((PENDING, SENDING)),
+        OUTBOX.c.next_attempt_at <= bindparam("at", type_=UTCDateTime()),
+    )
+    if by_platform:
+        due = and_(due, OUTBOX.c.platform.in_(bindparam("platforms", expanding=True)))
+    picked = (
+        select(OUTBOX.c.id)
+        .where(due)
+        .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+        .limit(bindparam("limit", type_=Integer()))
+        .with_for_update(skip_locked=True)
+        .cte("picked")
+    )
+    lease_lost = OUTBOX.c.status == SENDING
+    return (
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(select(picked.c.id)))
+        .values(
+            status=SENDING,
+            claimed_by=bindparam("token", type_=String()),
+            next_attempt_at=bindparam("until", type_=UTCDateTime()),
+            attempts=case((lease_lost, OUTBOX.c.attempts + 1), else_=OUTBOX.c.attempts),
+            last_error=case((lease_lost, LEASE_LOST), else_=OUTBOX.c.last_error),
+        )
+        .returning(*OUTBOX.c)
     )
 
 
@@ -75,32 +150,11 @@ class OutboxQueue:
         """Up to `limit` rows due at `at` (oldest due first), held by a new lease until at + lease."""
         token = f"{worker}:{uuid.uuid4().hex[:12]}"
         until = at + lease
-        due = and_(OUTBOX.c.status.in_((PENDING, SENDING)), OUTBOX.c.next_attempt_at <= at)
+        params: dict[str, Any] = {"at": at, "until": until, "token": token, "limit": limit}
         if platforms is not None:
-            due = and_(due, OUTBOX.c.platform.in_(list(platforms)))
-        picked = (
-            select(OUTBOX.c.id)
-            .where(due)
-            .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("picked")
-        )
-        lease_lost = OUTBOX.c.status == SENDING
-        statement = (
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_(select(picked.c.id)))
-            .values(
-                status=SENDING,
-                claimed_by=token,
-                next_attempt_at=until,
-                attempts=case((lease_lost, OUTBOX.c.attempts + 1), else_=OUTBOX.c.attempts),
-                last_error=case((lease_lost, LEASE_LOST), else_=OUTBOX.c.last_error),
-            )
-            .returning(*OUTBOX.c)
-        )
+            params["platforms"] = list(platforms)
         with self.engine.begin() as conn:
-            rows = conn.execute(statement).all()
+            rows = conn.execute(_claim_statement(platforms is not None), params).all()
         items = sorted((item_from_row(r) for r in rows), key=lambda i: i.id)
         return Claim(token, until, items)
 
@@ -108,10 +162,7 @@ class OutboxQueue:
         self, item_id: int, *, token: str, at: datetime, reference: str | None = None
     ) -> bool:
         """The platform took the message. False when this claim no longer holds the row."""
-        values = {"status": SENT, "sent_at": at, "attempts": OUTBOX.c.attempts + 1}
-        if reference is not None:
-            values["sent_ref"] = reference
-        return self._settle(item_id, token, values)
+        return self.settle_all([sent(item_id, token=token, at=at, reference=reference)])[0]
 
     def landed(self, key: str) -> tuple[str, str | None] | None:
         """The status of the row under `key` and where it landed; None when there is no such row."""
@@ -124,33 +175,38 @@ class OutboxQueue:
         self, item_id: int, *, token: str, due: datetime, error: str, count_attempt: bool = True
     ) -> bool:
         """Back to pending until `due`. A rate limit does not count as an attempt; an error does."""
-        values: dict[str, Any] = {"status": PENDING, "next_attempt_at": due, "last_error": error}
-        if count_attempt:
-            values["attempts"] = OUTBOX.c.attempts + 1
-        return self._settle(item_id, token, values)
+        settlement = retry(item_id, token=token, due=due, error=error, count_attempt=count_attempt)
+        return self.settle_all([settlement])[0]
 
     def mark_dead(
         self, item_id: int, *, token: str, error: str, count_attempt: bool = True
     ) -> bool:
         """Give up until someone revives it (`dealbot outbox retry`)."""
-        values: dict[str, Any] = {"status": DEAD, "next_attempt_at": None, "last_error": error}
-        if count_attempt:
-            values["attempts"] = OUTBOX.c.attempts + 1
-        return self._settle(item_id, token, values)
+        settlement = dead(item_id, token=token, error=error, count_attempt=count_attempt)
+        return self.settle_all([settlement])[0]
 
     def release(self, item_id: int, *, token: str, at: datetime) -> bool:
         """Hand a row back unsent and due at `at` (a worker stopping, or a lease about to end)."""
-        return self._settle(item_id, token, {"status": PENDING, "next_attempt_at": at})
+        return self.settle_all([released(item_id, token=token, at=at)])[0]
 
-    def _settle(self, item_id: int, token: str, values: dict[str, Any]) -> bool:
-        statement = (
-            update(OUTBOX)
-            .where(OUTBOX.c.id == item_id, OUTBOX.c.claimed_by == token)
-            .where(OUTBOX.c.status == SENDING)
-            .values(claimed_by=None, **values)
-        )
+    def settle_all(self, settlements: Sequence[Settlement]) -> list[bool]:
+        """Settle many rows in one transaction; for each, False when its claim lost the row.
+
+        The delivery worker settles what a round's sends came back with together: one commit
+        for many rows instead of one each.
+        """
+        results = []
         with self.engine.begin() as conn:
-            return bool(conn.execute(statement).rowcount == 1)
+            for settlement in settlements:
+                statement = (
+                    update(OUTBOX)
+                    .where(OUTBOX.c.id == settlement.item_id)
+                    .where(OUTBOX.c.claimed_by == settlement.token)
+                    .where(OUTBOX.c.status == SENDING)
+                    .values(claimed_by=None, **settlement.values)
+                )
+                results.append(conn.execute(statement).rowcount == 1)
+        return results
 
     def by_status(self, status: str | None = None, *, limit: int = 50) -> list[OutboxItem]:
         """Newest first, optionally of one status."""

@@ -7,11 +7,12 @@ change the message belongs to. With DO NOTHING a repeat is just a statement that
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select, update
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
@@ -31,18 +32,24 @@ def insert_unless_present(session: Session, table: Table, values: dict[str, Any]
 
 def inserted_key(session: Session, table: Table, values: dict[str, Any]) -> Any | None:
     """Insert one row unless a unique key is taken: its primary key, or None when none went in."""
-    dialect = session.get_bind().dialect.name
+    statement = _insert_unless_present(session.get_bind().dialect.name, table)
+    row = session.connection().execute(statement, values).first()
+    return row[0] if row is not None else None
+
+
+@functools.cache
+def _insert_unless_present(dialect: str, table: Table) -> Insert:
+    """One statement per dialect and table, values given at execution: compiled once, reused."""
     statement: Insert
     if dialect == "postgresql":
-        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
+        statement = postgresql.insert(table).on_conflict_do_nothing()
     elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
+        statement = sqlite.insert(table).on_conflict_do_nothing()
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"no insert-unless-present for {dialect}")
     # RETURNING tells reliably whether a row went in; rowcount is not dependable on every driver.
     key = next(iter(table.primary_key.columns))
-    row = session.connection().execute(statement.returning(key)).first()
-    return row[0] if row is not None else None
+    return statement.returning(key)
 
 
 def revive_dead(connection: Connection, ids: Sequence[int] | None, *, at: datetime) -> list[int]:
@@ -56,6 +63,16 @@ def revive_dead(connection: Connection, ids: Sequence[int] | None, *, at: dateti
 
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_COUNT_KEY = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.key == bindparam("key"))
+
+
+_SET_RESULT = (
+    update(IDEMPOTENCY)
+    .where(IDEMPOTENCY.c.key == bindparam("wanted_key"))
+    .values(result=bindparam("new_result"))
+)
 
 
 class SqlOutbox:
@@ -122,8 +139,7 @@ class SqlOutbox:
         self.session.connection().execute(statement)
 
     def exists(self, key: str) -> bool:
-        query = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.key == key)
-        return bool(self.session.connection().execute(query).scalar_one())
+        return bool(self.session.connection().execute(_COUNT_KEY, {"key": key}).scalar_one())
 
     def existing(self, keys: Iterable[str]) -> set[str]:
         """Those of `keys` already queued, in one query per thousand keys."""
@@ -155,8 +171,7 @@ class SqlIdempotencyKeys:
         return insert_unless_present(self.session, IDEMPOTENCY, {"key": key, "created_at": at})
 
     def set_result(self, key: str, result: str) -> None:
-        statement = update(IDEMPOTENCY).where(IDEMPOTENCY.c.key == key).values(result=result)
-        self.session.connection().execute(statement)
+        self.session.connection().execute(_SET_RESULT, {"wanted_key": key, "new_result": result})
 
     def result(self, key: str) -> str | None:
         query = select(IDEMPOTENCY.c.result).where(IDEMPOTENCY.c.key == key)

@@ -6,6 +6,7 @@ audit log in `storage.records`. Repositories flush so ids are known; they never 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from types import SimpleNamespace
@@ -16,8 +17,9 @@ from sqlmodel import Session, SQLModel, col
 
 from core.facts import LeadFacts
 from core.history import LEAD_WINDOW, lead_window_facts
-from core.model import Account, Activity, Contact, Lead, LeadStatus, Rep, Signal, Team
+from core.model import Account, Activity, Contact, Lead, Rep, Signal, Team
 from storage import convert
+from storage.lead_statements import ADVANCE_CLOCK, OPEN_BY_EMAIL, OPEN_LEAD_STATUSES
 from storage.tables import (
     AccountRow,
     ActivityRow,
@@ -30,8 +32,6 @@ from storage.tables import (
 
 V = TypeVar("V")
 R = TypeVar("R", bound=SQLModel)
-
-_OPEN_LEAD_STATUSES = (LeadStatus.NEW.value, LeadStatus.WORKING.value)
 
 
 class _RowRepository(Generic[V, R]):
@@ -68,8 +68,7 @@ class _RowRepository(Generic[V, R]):
         row_id = value.id
         values = type(self).to_row(value)
         values.pop("id", None)
-        statement = update(self.table).where(self.table.c.id == bindparam("row_id"))
-        result = self._execute(statement, {**values, "row_id": row_id})
+        result = self._execute(_update_by_id(self.table), {**values, "row_id": row_id})
         if result.rowcount == 0:
             raise LookupError(f"{self.row_type.__name__} {row_id} does not exist")
         return type(self).to_value(SimpleNamespace(**values, id=row_id))
@@ -175,17 +174,17 @@ class SqlLeadRepository(_RowRepository[Lead, LeadRow]):
         return self._first(external_id=external_id, email=email)
 
     def list_open(self, *, owner_ids: Sequence[int] | None = None) -> list[Lead]:
-        conditions: list[Any] = [col(LeadRow.status).in_(_OPEN_LEAD_STATUSES)]
+        conditions: list[Any] = [col(LeadRow.status).in_(OPEN_LEAD_STATUSES)]
         if owner_ids is not None:
             conditions.append(col(LeadRow.owner_id).in_(list(owner_ids)))
         return self._all(*conditions)
 
     def list_closed(self) -> list[Lead]:
-        return self._all(~col(LeadRow.status).in_(_OPEN_LEAD_STATUSES))
+        return self._all(~col(LeadRow.status).in_(OPEN_LEAD_STATUSES))
 
     def find_open(self, *, email: str) -> Lead | None:
-        found = self._all(col(LeadRow.email) == email, col(LeadRow.status).in_(_OPEN_LEAD_STATUSES))
-        return found[-1] if found else None
+        row = self._execute(OPEN_BY_EMAIL, {"email": email}).first()
+        return convert.lead_from_row(row) if row is not None else None
 
     def clocks_due(self, at: datetime, *, limit: int) -> list[Lead]:
         query = (
@@ -209,18 +208,9 @@ class SqlLeadRepository(_RowRepository[Lead, LeadRow]):
         to_fired: int,
         next_at: datetime | None,
     ) -> bool:
-        c = self.table.c
-        statement = (
-            update(self.table)
-            .where(
-                c.id == lead_id,
-                c.sla_fired == from_fired,
-                c.sla_started_at == started_at,
-                c.first_touch_at.is_(None),
-            )
-            .values(sla_fired=to_fired, sla_next_at=next_at)
-        )
-        return bool(self.session.connection().execute(statement).rowcount == 1)
+        values = {"lead_id": lead_id, "from_fired": from_fired, "started_at": started_at}
+        values |= {"to_fired": to_fired, "next_at": next_at}
+        return bool(self._execute(ADVANCE_CLOCK, values).rowcount == 1)
 
     def stop_clock(self, lead_id: int) -> None:
         statement = update(self.table).where(self.table.c.id == lead_id).values(sla_next_at=None)
@@ -284,11 +274,23 @@ def _in_chunks(
         return [to_value(r) for r in session.connection().execute(query)]
     wanted = sorted(set(ids))
     found: list[V] = []
+    query = _rows_where_in(row_type.__table__, column)
     for start in range(0, len(wanted), 5000):
         chunk = wanted[start : start + 5000]
-        query = select(row_type.__table__).where(column.in_(chunk))
-        found.extend(to_value(r) for r in session.connection().execute(query))
+        found.extend(to_value(r) for r in session.connection().execute(query, {"ids": chunk}))
     return found
+
+
+@functools.cache
+def _rows_where_in(table: Table, column: Any) -> Any:
+    """Rows whose `column` is in :ids (an expanding list), built and compiled once per column."""
+    return select(table).where(column.in_(bindparam("ids", expanding=True)))
+
+
+@functools.cache
+def _update_by_id(table: Table) -> Any:
+    """UPDATE of the row :row_id, values given at execution: built and compiled once per table."""
+    return update(table).where(table.c.id == bindparam("row_id"))
 
 
 class SqlActivityRepository(_RowRepository[Activity, ActivityRow]):

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from core.model import Rep
+from storage.db import create_engine_for
 from storage.delivery import DEAD, LEASE_LOST, PENDING, SENDING, SENT, OutboxQueue
 from storage.uow import SqlUnitOfWork
 from tests.fakes import FakeDatabase, FakeUnitOfWork

@@ -6,7 +6,11 @@ rate is `DEALBOT_DELIVERY_RATE_PER_SECOND`), and turns a 429 into a pause. Teams
 messages a second in one conversation but only 60 in 30 seconds, so its conversations get one
 message every half second (`platform_intervals`); its 429s are handled the same way:
 
-- A 429 pauses the channel it came from for Retry-After. A per-channel limit then stalls only that
+- A channel may take a short burst (`channel_burst` messages at once, then one per interval),
+  as Slack allows: "1 per second, short bursts >1 allowed". Two hot leads for one team a moment
+  apart then both reach its channel at once instead of the second waiting a second.
+- A 429 pauses the channel it came from for Retry-After, and it then gets no burst until it has
+  been quiet for a while. A per-channel limit then stalls only that
   channel; other reps' digests keep flowing.
 - A workspace-wide limit answers 429 on every channel. When most of the recent answers are 429s,
   the pacer pauses all sends for the longest Retry-After it saw, so it stops knocking.
@@ -52,16 +56,20 @@ class Pacer:
         channel_interval: float = 1.0,
         timer: Timer | None = None,
         platform_intervals: Mapping[str, float] | None = None,
+        channel_burst: int = 1,
     ) -> None:
         if rate_per_second <= 0:
             raise ValueError("the delivery rate must be above zero")
         self.interval = 1.0 / rate_per_second
         self.channel_interval = channel_interval
         self.platform_intervals = dict(platform_intervals or {})
+        self.channel_burst = max(1, channel_burst)
         self.timer = timer or RealTimer()
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._channel_free: dict[str, float] = {}
+        """Per channel, when its bucket is empty again: a message may go `burst - 1` intervals
+        before that (the generic cell rate algorithm, a token bucket kept as one number)."""
         self._recent: deque[float | None] = deque(maxlen=RECENT)
 
     def interval_of(self, channel: str) -> float:
@@ -69,21 +77,29 @@ class Pacer:
         platform = channel.partition(":")[0]
         return self.platform_intervals.get(platform, self.channel_interval)
 
-    def channel_wait(self, channel: str) -> float:
-        """Seconds until `channel` may send again, as things stand now."""
-        return max(0.0, self._channel_free.get(channel, 0.0) - self.timer.monotonic())
+    def channel_wait(self, channel: str, ahead: int = 0) -> float:
+        """Seconds until `channel` may send again (after `ahead` more), as things stand now."""
+        now = self.timer.monotonic()
+        free = max(self._channel_free.get(channel, 0.0), now)
+        interval = self.interval_of(channel)
+        return max(0.0, free + ahead * interval - self._tolerance(interval) - now)
+
+    def _tolerance(self, interval: float) -> float:
+        return (self.channel_burst - 1) * interval
 
     async def turn(self, channel: str) -> None:
         """Wait until both the channel and the global rate allow one more message, and take it."""
         while True:
             now = self.timer.monotonic()
-            wait = max(self._paused_until, self._channel_free.get(channel, 0.0)) - now
+            interval = self.interval_of(channel)
+            free = self._channel_free.get(channel, 0.0)
+            wait = max(self._paused_until, free - self._tolerance(interval)) - now
             if wait > 0:
                 await self.timer.sleep(wait)
                 continue
             slot = max(now, self._next_slot)
             self._next_slot = slot + self.interval
-            self._channel_free[channel] = slot + self.interval_of(channel)
+            self._channel_free[channel] = max(free, slot) + interval
             if slot > now:
                 await self.timer.sleep(slot - now)
             if self._paused_until <= self.timer.monotonic():
@@ -96,7 +112,8 @@ class Pacer:
     def rate_limited(self, channel: str, retry_after: float) -> None:
         """A 429 on `channel`: pause it, give the slot back, pause everything if 429s dominate."""
         now = self.timer.monotonic()
-        self._channel_free[channel] = max(self._channel_free.get(channel, 0.0), now + retry_after)
+        after = now + retry_after + self._tolerance(self.interval_of(channel))
+        self._channel_free[channel] = max(self._channel_free.get(channel, 0.0), after)
         self._next_slot = max(now, self._next_slot - self.interval)
         self._recent.append(retry_after)
         limited = [r for r in self._recent if r is not None]

@@ -2,7 +2,9 @@
 
 One round (`run_once`) claims a batch under a lease, sends it through the platform's messenger
 (at most `rate_per_second` messages a second overall, about one a second per channel, a few in
-flight at once), and records each outcome in the table straight away:
+flight at once), and records each outcome in the table as soon as it is known (outcomes that
+arrive while one write is under way go in the next, one transaction for all of them; see
+`bot.delivery.settling`):
 
 - sent: marked sent, with the attempt counted;
 - 429: the channel pauses for Retry-After and the row comes back due after it, its attempts
@@ -24,10 +26,9 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from bot.delivery.messenger import (
     Messenger,
@@ -39,9 +40,10 @@ from bot.delivery.messenger import (
 )
 from bot.delivery.pacing import Pacer, RealTimer, Timer
 from bot.delivery.reconcile import earlier_delivery, outcome_unknown
+from bot.delivery.settling import Settler
 from bot.metrics import Metrics
 from core.ports import Clock, OutboxItem
-from storage.delivery import Claim, OutboxQueue
+from storage.delivery import Claim, OutboxQueue, Settlement, dead, released, retry, sent
 
 log = logging.getLogger("dealbot.delivery")
 
@@ -54,6 +56,9 @@ class DeliveryPolicy:
     """Seconds between two messages to one channel (Slack: about one a second)."""
     platform_intervals: Mapping[str, float] = field(default_factory=lambda: {"teams": 0.5})
     """The same for platforms with other limits (Teams: 60 messages in 30 s per conversation)."""
+    channel_burst: int = 3
+    """Messages one channel may take at once before the interval applies (Slack: "short bursts
+    >1 allowed"; Teams: 7 a second per conversation); a 429 still pauses the channel."""
     batch_size: int = 0
     """Rows per claim; 0 means two seconds' worth at the rate, at least 10 and at most 100 (a
     bigger claim mostly holds rows that must go back for their busy channel)."""
@@ -117,6 +122,7 @@ class DeliveryWorker:
         metrics: Metrics | None = None,
     ) -> None:
         self.queue = queue
+        self.settler = Settler(queue)
         self.messengers = dict(messengers)
         self.policy = policy or DeliveryPolicy()
         self.clock = clock or _UtcClock()
@@ -129,6 +135,7 @@ class DeliveryWorker:
             self.policy.channel_interval,
             self.timer,
             self.policy.platform_intervals,
+            self.policy.channel_burst,
         )
         self._stopping = False
         self._wake = asyncio.Event()
@@ -171,7 +178,7 @@ class DeliveryWorker:
             channel = f"{item.platform}:{item.target}"
             position = seen.get(channel, 0)
             seen[channel] = position + 1
-            wait = self.pacer.channel_wait(channel) + position * self.pacer.interval_of(channel)
+            wait = self.pacer.channel_wait(channel, ahead=position)
             planned.append((position, item, channel, wait))
         planned.sort(key=lambda row: row[0])  # stable: claim order within a position
         return [(item, channel, wait) for _, item, channel, wait in planned]
@@ -248,14 +255,10 @@ class DeliveryWorker:
             self.pacer.accepted()
             batch.tally.sent += 1
             self.metrics.deliveries.labels(item.platform).inc()
-            sent = partial(
-                self.queue.mark_sent,
-                item.id,
-                token=token,
-                at=self.clock.now(),
-                reference=outcome.reference,
+            at = self.clock.now()
+            await self._settled(
+                item, batch, sent(item.id, token=token, at=at, reference=outcome.reference)
             )
-            await self._settled(item, batch, sent)
         elif isinstance(outcome, RateLimited):
             self.pacer.rate_limited(channel, outcome.retry_after)
             batch.tally.rate_limited += 1
@@ -284,8 +287,8 @@ class DeliveryWorker:
     ) -> None:
         due = self.clock.now() + timedelta(seconds=after)
         token = batch.claim.token
-        retry = partial(self.queue.retry_later, item.id, token=token, due=due, error=error)
-        await self._settled(item, batch, partial(retry, count_attempt=count_attempt))
+        later = retry(item.id, token=token, due=due, error=error, count_attempt=count_attempt)
+        await self._settled(item, batch, later)
 
     async def _dead(
         self, item: OutboxItem, batch: _Batch, reason: str, count_attempt: bool = True
@@ -294,18 +297,17 @@ class DeliveryWorker:
         self.metrics.dead_letters.labels(item.platform).inc()
         log.warning("outbox %s (%s) is dead: %s", item.id, item.key, reason)
         token = batch.claim.token
-        dead = partial(self.queue.mark_dead, item.id, token=token, error=reason)
-        await self._settled(item, batch, partial(dead, count_attempt=count_attempt))
+        given_up = dead(item.id, token=token, error=reason, count_attempt=count_attempt)
+        await self._settled(item, batch, given_up)
 
     async def _release(self, item: OutboxItem, batch: _Batch, after: float) -> None:
         batch.tally.released += 1
         at = self.clock.now() + timedelta(seconds=after)
         self._soonest = min(self._soonest, self.timer.monotonic() + after)
-        release = partial(self.queue.release, item.id, token=batch.claim.token, at=at)
-        await self._settled(item, batch, release)
+        await self._settled(item, batch, released(item.id, token=batch.claim.token, at=at))
 
-    async def _settled(self, item: OutboxItem, batch: _Batch, settle: Callable[[], bool]) -> None:
-        if not await asyncio.to_thread(settle):
+    async def _settled(self, item: OutboxItem, batch: _Batch, settlement: Settlement) -> None:
+        if not await self.settler.settle(settlement):
             batch.tally.lost += 1
             log.warning("outbox %s: lease lost before it was settled", item.id)
 
@@ -332,17 +334,24 @@ class DeliveryWorker:
 
     async def _rounds(self) -> None:
         while not self._stopping:
+            self._wake.clear()  # from here on, a wake means rows written after this claim
             try:
                 tally = await self.run_once()
             except Exception:  # the database may be briefly away; the rows wait in the table
                 log.exception("delivery round failed; trying again shortly")
                 tally = Tally()
-            if tally.claimed == tally.released and not self._stopping:
+            if not self._more_due(tally) and not self._stopping:
                 until_due = self._soonest - self.timer.monotonic()
                 self._soonest = float("inf")
                 nap = max(0.0, min(self.policy.poll_interval, until_due))
                 await _nap(self._wake.wait(), nap)
-                self._wake.clear()
+
+    def _more_due(self, tally: Tally) -> bool:
+        """Whether the next round should claim at once: the claim was full, so more rows may be
+        waiting. New rows wake the worker themselves, so a round that took everything due
+        naps (a wake during the round ends the nap at once) instead of claiming an empty batch
+        after every webhook."""
+        return tally.claimed >= self.policy.claim_size and tally.claimed > tally.released
 
 
 async def _nap(wake: Awaitable[object], seconds: float) -> None:

@@ -1,27 +1,19 @@
-"""Neutral message -> Block Kit, built with `slack_sdk.models` so Slack's limits are checked.
+"""Neutral message -> Block Kit, as the plain dicts Slack takes, with Slack's limits kept.
 
 Long content is cut before a limit would reject the message: text to 3,000 characters, a
 header to 150, labels to 75, and the message to 50 blocks (100 for a view), with a closing
 line saying how many items were left out. Text from deals and customers is escaped, so an
 account named `<!channel>` cannot ping anyone.
+
+The blocks are built as dicts, not with `slack_sdk.models`: those check every attribute of
+every object on each render (a lead alert took about 1 ms), and the delivery worker renders
+every message it sends. The tests parse each shape this module makes back through
+`slack_sdk.models`, so a block Slack's own models would refuse fails there instead.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    Option,
-    PlainTextObject,
-    SectionBlock,
-    StaticSelectElement,
-)
 
 from core.messages import Button, Control, Message, Section, Select, Style
 
@@ -32,6 +24,7 @@ HEADER_LIMIT = 150
 LABEL_LIMIT = 75
 FALLBACK_LIMIT = 3000
 ELLIPSIS = "…"
+Block = dict[str, Any]
 
 
 def escape(text: str) -> str:
@@ -49,10 +42,10 @@ def render_message(
     """(fallback text for notifications, blocks) for chat.postMessage, a response or a view."""
     head: list[Block] = []
     if message.title:
-        head.append(HeaderBlock(text=PlainTextObject(text=cut(message.title, HEADER_LIMIT))))
+        head.append({"type": "header", "text": _plain(cut(message.title, HEADER_LIMIT))})
     tail: list[Block] = []
     if message.controls:
-        tail.append(ActionsBlock(block_id="message-controls", elements=_elements(message.controls)))
+        tail.append(_actions(message.controls, "message-controls"))
     if message.footer:
         tail.append(_context(message.footer))
     room = max_blocks - len(head) - len(tail) - 1  # one left for "and N more"
@@ -66,8 +59,7 @@ def render_message(
         body.extend(blocks)
     if left_out:
         body.append(_context(f"…and {left_out} more not shown here."))
-    rendered = [block.to_dict() for block in (*head, *body, *tail)]
-    return cut(message.summary, FALLBACK_LIMIT), rendered
+    return cut(message.summary, FALLBACK_LIMIT), [*head, *body, *tail]
 
 
 def section_blocks(section: Section) -> list[Block]:
@@ -80,56 +72,65 @@ def section_blocks(section: Section) -> list[Block]:
     blocks: list[Block] = []
     suffix = f":{section.key}" if section.key else ""
     if lines or section.fields:
-        fields = [
-            MarkdownTextObject(text=cut(f"*{escape(f.label)}*\n{escape(f.value)}", 2000))
-            for f in section.fields[:10]
-        ]
-        blocks.append(
-            SectionBlock(
-                block_id=f"item{suffix}" if suffix else None,
-                text=MarkdownTextObject(text=cut("\n".join(lines), TEXT_LIMIT)) if lines else None,
-                fields=fields or None,
-            )
-        )
+        block: Block = {"type": "section"}
+        if lines:
+            block["text"] = _markdown(cut("\n".join(lines), TEXT_LIMIT))
+        if section.fields:
+            block["fields"] = [
+                _markdown(cut(f"*{escape(f.label)}*\n{escape(f.value)}", 2000))
+                for f in section.fields[:10]
+            ]
+        if suffix:
+            block["block_id"] = f"item{suffix}"
+        blocks.append(block)
     if section.controls:
-        blocks.append(
-            ActionsBlock(
-                block_id=f"controls{suffix}" if suffix else None,
-                elements=_elements(section.controls),
-            )
-        )
+        blocks.append(_actions(section.controls, f"controls{suffix}" if suffix else None))
     return blocks
 
 
-def _elements(controls: tuple[Control, ...]) -> list[ButtonElement | StaticSelectElement]:
-    return [_element(control) for control in controls[:25]]
+def _actions(controls: tuple[Control, ...], block_id: str | None) -> Block:
+    block: Block = {"type": "actions", "elements": [_element(c) for c in controls[:25]]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
 
 
-def _element(control: Control) -> ButtonElement | StaticSelectElement:
+def _element(control: Control) -> Block:
     if isinstance(control, Button):
-        style = None if control.style is Style.DEFAULT else control.style.value
-        return ButtonElement(
-            text=cut(control.label, LABEL_LIMIT),
-            action_id=control.action_id,
-            value=control.value,
-            style=style,
-        )
+        button: Block = {
+            "type": "button",
+            "text": {**_plain(cut(control.label, LABEL_LIMIT)), "emoji": True},
+            "action_id": control.action_id,
+            "value": control.value,
+        }
+        if control.style is not Style.DEFAULT:
+            button["style"] = control.style.value
+        return button
     return _select(control)
 
 
-def _select(control: Select) -> StaticSelectElement:
-    return StaticSelectElement(
-        placeholder=PlainTextObject(text=cut(control.placeholder, 150)),
-        action_id=control.action_id,
-        options=[
-            Option(text=PlainTextObject(text=cut(o.label, LABEL_LIMIT)), value=o.value)
+def _select(control: Select) -> Block:
+    return {
+        "type": "static_select",
+        "action_id": control.action_id,
+        "placeholder": _plain(cut(control.placeholder, 150)),
+        "options": [
+            {"text": _plain(cut(o.label, LABEL_LIMIT)), "value": o.value}
             for o in control.options[:100]
         ],
-    )
+    }
 
 
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=cut(escape(text), TEXT_LIMIT))])
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [_markdown(cut(escape(text), TEXT_LIMIT))]}
+
+
+def _plain(text: str) -> Block:
+    return {"type": "plain_text", "text": text}
+
+
+def _markdown(text: str) -> Block:
+    return {"type": "mrkdwn", "text": text}
 
 
 def home_view(message: Message) -> dict[str, Any]:

@@ -1,0 +1,47 @@
+"""SQLite writers of one process take turns on a lock: taken at the first write, given back at
+commit, rollback, or when the connection goes back to the pool; reads never take it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, text, update
+
+from core.model import Rep
+from storage.db import create_engine_for, create_schema, writer_turns
+from storage.tables import RepRow
+from storage.uow import SqlUnitOfWork
+
+
+def held(engine: Engine) -> bool:
+    turns = writer_turns(engine)
+    assert turns is not None
+    return turns.held
+
+
+def test_a_write_holds_the_turn_until_the_transaction_ends(tmp_path: Path) -> None:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'd.db'}")
+    create_schema(engine)
+    with SqlUnitOfWork(engine) as uow:
+        uow.reps.list()
+        assert not held(engine)  # reading takes no turn
+        uow.reps.add(Rep(email="ana@example.com", name="Ana"))
+        assert held(engine)
+        uow.commit()
+    assert not held(engine)
+    with SqlUnitOfWork(engine) as uow:
+        uow.reps.add(Rep(email="ben@example.com", name="Ben"))
+        assert held(engine)
+    assert not held(engine)  # left without commit: rolled back, turn given back
+    with engine.connect() as conn:
+        conn.execute(text("select 1"))
+        conn.exec_driver_sql("update rep set name = 'A' where id = 1")
+    assert not held(engine)  # statements the driver runs as given take no turn
+    with engine.begin() as conn:
+        conn.execute(text("update rep set name = 'Ana L' where email = 'ana@example.com'"))
+    assert not held(engine)
+    with engine.connect() as conn:  # a connection that breaks mid-transaction
+        conn.execute(update(RepRow).values(name="Ana Lopez"))
+        assert held(engine)
+        conn.invalidate()
+        assert not held(engine)
