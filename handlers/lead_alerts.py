@@ -45,7 +45,7 @@ def lead_card(
     due_at = None
     started = lead.clock_started_at
     if started is not None and lead.tier in policy.sla.targets:
-        due_at = start_clock(started, lead.tier, policy.sla, owner).breach_at
+        due_at = start_clock(started, lead.tier or "", policy.sla, owner).breach_at
     return LeadCard(
         lead=lead,
         owner_name=owner.name if owner else None,
