@@ -150,11 +150,30 @@ class Lead:
     """Why the owner got it, e.g. "Alice: owns acme.com"."""
     accepted_at: datetime | None = None
     sla_started_at: datetime | None = None
-    """When the response clock started (the lead's arrival); None when no clock runs."""
+    """When the lead started waiting for a first touch (its arrival, or the moment it turned
+    hotter); None when no clock runs. Time to first touch counts from here; a reassignment does
+    not move it."""
+    sla_restarted_at: datetime | None = None
+    """When a reassignment restarted the clock for the current owner; None while the clock runs
+    from `sla_started_at`."""
     sla_fired: int = 0
-    """The highest clock level already fired: 0 none, 1 reminder, 2 breach, 3 escalation."""
+    """The highest level the current clock fired: 0 none, 1 reminder, 2 breach, 3 escalation."""
+    sla_fired_before: int = 0
+    """The highest level the clocks of earlier owners fired (a breach stays a breach)."""
     sla_next_at: datetime | None = None
     """When the clock's next level is due; None once touched, closed or every level fired."""
+
+    @property
+    def clock_started_at(self) -> datetime | None:
+        """When the current owner's response clock started; None when no clock runs."""
+        if self.sla_started_at is None:
+            return None
+        return self.sla_restarted_at or self.sla_started_at
+
+    @property
+    def sla_worst(self) -> int:
+        """The highest level any of the lead's clocks fired, its current owner's or an earlier one."""
+        return max(self.sla_fired, self.sla_fired_before)
 
     @property
     def outcome(self) -> bool | None:

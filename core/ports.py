@@ -140,8 +140,10 @@ class LeadRepository(Protocol):
     ) -> bool:
         """Move an untouched lead's clock from one fired level to the next, compare-and-set.
 
-        False when the lead was touched, its clock restarted or another sweep got there first:
-        then the caller sends nothing, so each level fires once even with sweeps racing.
+        `started_at` is the current owner's clock start (`Lead.clock_started_at`). False when the
+        lead was touched, its clock restarted (a reassignment, a hotter tier) or another sweep got
+        there first: then the caller sends nothing, so each level fires once even with sweeps
+        racing, and none fires for an owner the lead was taken from.
         """
         ...
 

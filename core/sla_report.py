@@ -1,9 +1,10 @@
 """How fast leads were answered: time to first touch, breaches and who is still waiting.
 
-Time to first touch is wall-clock time from the clock's start (the lead's arrival) to the first
-touch, whatever the SLA policy counts: it is how long the buyer waited. A lead counts as
-breached once its breach fired (`sla_fired` >= 2), touched or not; it is still waiting while it
-has no touch and is neither converted nor disqualified.
+Time to first touch is wall-clock time from the clock's start (the lead's arrival, `sla_started_at`)
+to the first touch, whatever the SLA policy counts: it is how long the buyer waited. A
+reassignment restarts the owner's clock but not this one. A lead counts as breached once a breach
+fired for any of its owners, touched or not; it is still waiting while it has no touch and is
+neither converted nor disqualified.
 
 Leads are grouped by their current owner, by team and by ISO week (of the clock's start, UTC).
 Percentiles interpolate linearly between the two nearest ranks (numpy's default, Excel's
@@ -186,7 +187,7 @@ def lead_response(
         first_touch_at=touched,
         # A touch logged before the clock started (a call the same minute) waited nothing.
         time_to_first_touch=None if touched is None else max(touched - started, timedelta(0)),
-        breached=lead.sla_fired >= SlaLevel.BREACH,
+        breached=lead.sla_worst >= SlaLevel.BREACH,
         waiting=touched is None and lead.outcome is None,
     )
 

@@ -14,12 +14,12 @@ from datetime import datetime
 
 from core.intake import LeadSubmission
 from core.lead_scoring import LeadScore, score_lead
-from core.model import Account, Activity, ActivityKind, Lead, LeadStatus, Rep
+from core.model import Account, Activity, ActivityKind, Lead, LeadStatus
 from core.ports import Assignment, UnitOfWork
 from core.routing import Routing, route_lead
-from core.sla import start_clock
 from handlers.directory import Desk
 from handlers.lead_alerts import announce, first_name, lead_card, refresh
+from handlers.lead_clock import with_clock
 from handlers.lead_desk import DeskDeps
 
 KEY_PREFIX = "intake:lead:"
@@ -184,7 +184,7 @@ def _place(
         routing_reason=routing.reason,
         team_id=owner.team_id if owner else None,
     )
-    lead = uow.leads.update(with_clock(lead, deps, owner, at))
+    lead = uow.leads.update(with_clock(lead, deps.policy, owner, at))
     if owner is not None and owner.id is not None and lead.id is not None:
         uow.assignments.add(Assignment(lead.id, owner.id, tier, routing.rule, routing.reason, at))
     card = lead_card(uow, lead, desk, policy, at)
@@ -224,21 +224,6 @@ def _scored(lead: Lead, score: LeadScore) -> Lead:
     )
 
 
-def with_clock(lead: Lead, deps: DeskDeps, owner: Rep | None, at: datetime) -> Lead:
-    """The lead with a response clock started at `at` for its tier (none for untimed tiers)."""
-    policy = deps.policy
-    if lead.tier not in policy.clock_tiers or lead.tier not in policy.sla.targets:
-        return replace(lead, sla_started_at=None, sla_next_at=None, sla_fired=0)
-    clock = start_clock(at, lead.tier, policy.sla, owner)
-    return replace(
-        lead,
-        sla_started_at=at,
-        sla_fired=0,
-        sla_next_at=clock.next_at(0),
-        first_touch_due=clock.breach_at,
-    )
-
-
 TIER_ORDER = {"cold": 0, "warm": 1, "hot": 2}
 
 
@@ -256,7 +241,7 @@ def rescore(
     hotter = TIER_ORDER.get(lead.tier or "", 0) > TIER_ORDER.get(before or "", -1)
     open_lead = lead.status in (LeadStatus.NEW, LeadStatus.WORKING)
     if hotter and open_lead and lead.first_touch_at is None and before is not None:
-        lead = with_clock(lead, deps, desk.rep(lead.owner_id), at)
+        lead = with_clock(lead, deps.policy, desk.rep(lead.owner_id), at)
     lead = uow.leads.update(lead)
     if before is not None:
         card = lead_card(uow, lead, desk, deps.policy, at)

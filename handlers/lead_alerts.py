@@ -43,8 +43,9 @@ def lead_card(
     """The alert's content as things stand: owner, deadline, reassign choices, what happened."""
     owner = desk.rep(lead.owner_id)
     due_at = None
-    if lead.sla_started_at is not None and lead.tier in policy.sla.targets:
-        due_at = start_clock(lead.sla_started_at, lead.tier, policy.sla, owner).breach_at
+    started = lead.clock_started_at
+    if started is not None and lead.tier in policy.sla.targets:
+        due_at = start_clock(started, lead.tier or "", policy.sla, owner).breach_at
     return LeadCard(
         lead=lead,
         owner_name=owner.name if owner else None,
@@ -89,9 +90,9 @@ def _events(uow: UnitOfWork, lead: Lead, desk: Desk) -> tuple[str, ...]:
         events.append(f"↪ {moved.at:%H:%M} UTC: {moved.reason}")
     if lead.accepted_at is not None:
         events.append(f"👍 {lead.accepted_at:%H:%M} UTC: accepted by {desk.name(lead.owner_id)}")
-    if lead.sla_fired >= 2 and lead.first_touch_at is None:
+    if lead.sla_worst >= 2 and lead.first_touch_at is None:
         events.append("⏰ Response time breached")
-    if lead.sla_fired >= 3 and lead.first_touch_at is None:
+    if lead.sla_worst >= 3 and lead.first_touch_at is None:
         events.append("🚨 Escalated to the manager")
     if lead.first_touch_at is not None:
         took = lead.first_touch_at - (lead.sla_started_at or lead.created_at)

@@ -22,6 +22,7 @@ from handlers.deps import Deps, Reply
 from handlers.directory import Desk
 from handlers.errors import AlreadyHandled, NotAllowed, UserError
 from handlers.lead_alerts import announce, first_name, lead_card, refresh
+from handlers.lead_clock import with_clock_for
 from handlers.lead_desk import DeskPolicy
 
 
@@ -57,7 +58,8 @@ def accept_lead(command: AcceptLead, deps: Deps) -> Reply:
 
 
 def reassign_lead(command: ReassignLead, deps: Deps) -> Reply:
-    """Give the lead to another rep; they get a DM (unless they pressed it themselves)."""
+    """Give the lead to another rep, with a fresh response clock in their working hours; they get
+    a DM (unless they pressed it themselves)."""
     at = deps.clock.now()
     with deps.uow_factory() as uow:
         actor, lead, desk = _open_lead(uow, command.actor_id, command.lead_id)
@@ -67,9 +69,11 @@ def reassign_lead(command: ReassignLead, deps: Deps) -> Reply:
             raise UserError("That rep is not active any more. Pick someone else from the list.")
         if target.id == lead.owner_id:
             raise AlreadyHandled(f"{lead.name} is already {target.name}'s lead.")
-        before = {"owner_id": lead.owner_id}
-        lead = _give(uow, lead, target, actor, f"reassigned by {first_name(actor)}", at)
-        _audit(uow, deps, actor, "lead.reassign", lead, before, {"owner_id": target.id}, at)
+        before = {"owner_id": lead.owner_id, "first_touch_due": _when(lead.first_touch_due)}
+        why = f"reassigned by {first_name(actor)}"
+        lead = _give(uow, lead, target, actor, why, at, restart_clock=deps.desk)
+        after = {"owner_id": target.id, "first_touch_due": _when(lead.first_touch_due)}
+        _audit(uow, deps, actor, "lead.reassign", lead, before, after, at)
         card = lead_card(uow, lead, desk, deps.desk, at)
         announce(
             uow, lead, card, team=None, owner=target, policy=deps.desk, at=at, actor_id=actor.id
@@ -124,7 +128,18 @@ def _may_change(actor: Rep, lead: Lead, desk: Desk, what: str) -> None:
         raise NotAllowed(f"Only {name}, their manager or an admin can {what} {lead.name}.")
 
 
-def _give(uow: UnitOfWork, lead: Lead, to: Rep, actor: Rep, why: str, at: datetime) -> Lead:
+def _give(
+    uow: UnitOfWork,
+    lead: Lead,
+    to: Rep,
+    actor: Rep,
+    why: str,
+    at: datetime,
+    *,
+    restart_clock: DeskPolicy | None = None,
+) -> Lead:
+    """The lead given to `to`; with `restart_clock`, their own response clock starts now (taking a
+    lead from the queue does not restart it: the taker is on it already)."""
     assert lead.id is not None and to.id is not None
     reason = f"{first_name(to)}: {why}"
     moved = replace(
@@ -136,10 +151,16 @@ def _give(uow: UnitOfWork, lead: Lead, to: Rep, actor: Rep, why: str, at: dateti
         routing_reason=reason,
         team_id=to.team_id or lead.team_id,
     )
+    if restart_clock is not None:
+        moved = with_clock_for(moved, restart_clock, to, at)
     uow.assignments.add(
         Assignment(lead.id, to.id, lead.tier or "cold", "manual", reason, at, actor.email)
     )
     return uow.leads.update(moved)
+
+
+def _when(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
 
 
 def _redraw(uow: UnitOfWork, deps: Deps, desk: Desk, lead: Lead, at: datetime) -> Reply:

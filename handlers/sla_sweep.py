@@ -10,7 +10,8 @@ replicas sweeping at once still send one reminder, one breach and one escalation
 - breach: a post in the team channel naming the owner and the time waited, and the channel
   alert is edited to show it;
 - escalation: a DM to the owner's manager (the team channel when there is none), and with
-  `reassign_on_escalation` the lead moves to the next eligible rep.
+  `reassign_on_escalation` the lead moves to the next eligible rep who has not had it yet, with a
+  fresh clock of their own (new start, so new keys; the old owner's levels cannot fire again).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from core.routing import route_lead
 from core.sla import SlaClock, SlaLevel, describe_duration, elapsed, start_clock
 from handlers.directory import Desk
 from handlers.lead_alerts import announce, lead_card, refresh
+from handlers.lead_clock import with_clock_for
 from handlers.lead_desk import DeskDeps
 from handlers.targets import Target
 
@@ -57,7 +59,7 @@ class SweepRun:
 
 
 def sla_key(lead: Lead, level: SlaLevel) -> str:
-    started = lead.sla_started_at.timestamp() if lead.sla_started_at else 0
+    started = lead.clock_started_at.timestamp() if lead.clock_started_at else 0
     return f"sla:{lead.id}:{int(started)}:{level.name.lower()}"
 
 
@@ -81,7 +83,7 @@ def _sweep_one(
     uow: UnitOfWork, deps: DeskDeps, desk: Desk, lead: Lead, at: datetime, run: SweepRun
 ) -> None:
     assert lead.id is not None
-    started = lead.sla_started_at
+    started = lead.clock_started_at
     stopped = lead.first_touch_at is not None or lead.status not in (
         LeadStatus.NEW,
         LeadStatus.WORKING,
@@ -198,9 +200,11 @@ def _escalate(
 def _reassign(
     uow: UnitOfWork, deps: DeskDeps, desk: Desk, lead: Lead, owner: Rep | None, at: datetime
 ) -> Rep | None:
-    """Give the lead to the next eligible rep (not the current owner); None when there is none."""
+    """Give the lead to the next eligible rep who has not had it (it would only bounce back to
+    someone who let it run out), with a fresh clock; None when there is nobody."""
     assert lead.id is not None
-    exclude = frozenset({owner.id}) if owner is not None and owner.id is not None else frozenset()
+    had_it = {moved.rep_id for moved in uow.assignments.for_lead(lead.id)}
+    exclude = frozenset(had_it | ({owner.id} if owner is not None and owner.id else set()))
     account = uow.accounts.get(lead.account_id) if lead.account_id is not None else None
     routing = route_lead(
         lead,
@@ -220,7 +224,7 @@ def _reassign(
     moved = replace(
         current, owner_id=new_owner.id, assigned_at=at, routing_reason=reason, accepted_at=None
     )
-    uow.leads.update(moved)
+    moved = uow.leads.update(with_clock_for(moved, deps.policy, new_owner, at))
     uow.assignments.add(
         Assignment(
             lead.id, new_owner.id, lead.tier or "cold", routing.rule, reason, at, "escalation"

@@ -6,7 +6,7 @@ values as parameters, so SQLAlchemy compiles each once and reuses it.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from core.model import LeadStatus
 from storage.tables import LeadRow
@@ -26,10 +26,12 @@ ADVANCE_CLOCK = (
     .where(
         _LEAD.c.id == bindparam("lead_id"),
         _LEAD.c.sla_fired == bindparam("from_fired"),
-        _LEAD.c.sla_started_at == bindparam("started_at", type_=UTCDateTime()),
+        func.coalesce(_LEAD.c.sla_restarted_at, _LEAD.c.sla_started_at)
+        == bindparam("started_at", type_=UTCDateTime()),
         _LEAD.c.first_touch_at.is_(None),
     )
     .values(sla_fired=bindparam("to_fired"), sla_next_at=bindparam("next_at", type_=UTCDateTime()))
 )
-"""Move a clock from one level to the next only if nobody moved, restarted or stopped it first
-(one statement, compiled once: the sweep runs it for every due lead)."""
+"""Move a clock from one level to the next only if nobody moved, restarted (a reassignment, a
+hotter tier) or stopped it first; `started_at` is the current owner's clock start (one statement,
+compiled once: the sweep runs it for every due lead)."""

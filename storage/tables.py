@@ -108,8 +108,13 @@ class LeadRow(SQLModel, table=True):
     routing_reason: str | None = None
     accepted_at: datetime | None = _when()
     sla_started_at: datetime | None = _when()
+    """When the lead started waiting for a first touch; a reassignment does not move it."""
+    sla_restarted_at: datetime | None = _when()
+    """When a reassignment restarted the clock for the current owner (None: from sla_started_at)."""
     sla_fired: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """The highest response-clock level already fired (0 none, 1 reminder, 2 breach, 3 escalation)."""
+    sla_fired_before: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """The highest level earlier owners' clocks fired before a reassignment restarted it."""
     sla_next_at: datetime | None = _when(index=True)
     """When the clock's next level is due; None once touched, closed or every level has fired."""
 

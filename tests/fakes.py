@@ -126,7 +126,7 @@ class FakeLeadRepository(_DictRepository[Lead]):
         lead = self.rows.get(lead_id)
         if lead is None or lead.first_touch_at is not None or lead.sla_fired != from_fired:
             return False
-        if lead.sla_started_at != started_at:
+        if lead.clock_started_at != started_at:
             return False
         self.rows[lead_id] = replace(lead, sla_fired=to_fired, sla_next_at=next_at)
         return True

@@ -6,8 +6,10 @@ Monday 2026-11-23 14:00 UTC: Ana (Berlin, 15:00) and Ben (London, 14:00) are at 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from core.model import Account, Rep, Role, Team
 from handlers.lead_desk import DeskDeps, DeskPolicy
@@ -70,3 +72,29 @@ def desk_for(url: str, policy: DeskPolicy | None = None) -> tuple[DeskDeps, Fixe
     clock = FixedClock()
     deps = DeskDeps(uow_factory=factory, clock=clock, policy=policy or DeskPolicy())
     return deps, clock, seeded
+
+
+def meanwhile_after_due_read(deps: DeskDeps, meanwhile: Callable[[], object]) -> DeskDeps:
+    """`deps` whose sweep runs `meanwhile` (and whatever it commits) just after reading the due
+    clocks, before moving any: a rival sweep, a reassignment on another connection."""
+
+    class MeanwhileAfterRead:
+        def __init__(self) -> None:
+            self.inner = deps.uow_factory()
+
+        def __enter__(self) -> Any:
+            uow = self.inner.__enter__()
+            read = uow.leads.clocks_due
+
+            def clocks_due(at: datetime, *, limit: int) -> Any:
+                due = read(at, limit=limit)
+                meanwhile()
+                return due
+
+            uow.leads.clocks_due = clocks_due
+            return uow
+
+        def __exit__(self, *exc: object) -> Any:
+            return self.inner.__exit__(*exc)
+
+    return DeskDeps(uow_factory=MeanwhileAfterRead, clock=deps.clock, policy=deps.policy)

@@ -81,9 +81,11 @@ class TeamsWorld:
 
     def message(self, who: str, text: str) -> httpx.Response:
         """A message in the person's chat with the bot."""
+        return self.post(self.message_activity(who, text))
+
+    def message_activity(self, who: str, text: str) -> dict[str, Any]:
         activity = self.base(who, "message", self.personal(who))
-        activity |= {"text": text, "textFormat": "plain"}
-        return self.post(activity)
+        return activity | {"text": text, "textFormat": "plain"}
 
     def mention(self, who: str, text: str) -> httpx.Response:
         """`@dealbot <text>` posted in the sales channel, as Teams sends it."""
@@ -120,6 +122,11 @@ class TeamsWorld:
         self, who: str, data: dict[str, Any], *, verb: str | None = None, card_id: str = "1:card"
     ) -> httpx.Response:
         """An Action.Execute press: the `adaptiveCard/action` invoke."""
+        return self.post(self.execute_activity(who, data, verb=verb, card_id=card_id))
+
+    def execute_activity(
+        self, who: str, data: dict[str, Any], *, verb: str | None = None, card_id: str = "1:card"
+    ) -> dict[str, Any]:
         activity = self.base(who, "invoke", self.personal(who))
         action = {
             "type": "Action.Execute",
@@ -130,7 +137,7 @@ class TeamsWorld:
         activity |= {"name": "adaptiveCard/action", "replyToId": card_id,
                      "value": {"action": action, "trigger": "manual"}}  # fmt: skip
         activity["channelData"] |= {"source": {"name": "message"}, "legacy": {"replyToId": card_id}}
-        return self.post(activity)
+        return activity
 
     def submit(self, who: str, data: dict[str, Any], *, card_id: str = "1:card") -> httpx.Response:
         """An Action.Submit press: a message with only a value (clients without Execute)."""

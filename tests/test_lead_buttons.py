@@ -125,8 +125,8 @@ def test_a_manager_reassigns_and_only_the_new_owner_hears_of_it(database_url):
     ]
     assert (audit.action, audit.before, audit.after) == (
         "lead.reassign",
-        {"owner_id": team.ana},
-        {"owner_id": team.ben},
+        {"owner_id": team.ana, "first_touch_due": "2026-11-23T14:05:00+00:00"},
+        {"owner_id": team.ben, "first_touch_due": "2026-11-23T14:06:00+00:00"},  # Ben's own clock
     )
 
     before = snapshot(deps, lead_id)

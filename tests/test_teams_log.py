@@ -164,3 +164,48 @@ def test_log_call_on_a_list_item_sends_the_form_for_that_deal(world: TeamsWorld)
     form = world.last_card(2)
     deal = next(e for e in form["body"] if e.get("id") == "deal")
     assert deal["value"] == str(world.seeded.deals["Acme EU"])
+
+
+def _sent(world: TeamsWorld) -> int:
+    return len(world.fake.calls_for("send", "reply"))
+
+
+def test_a_message_teams_delivers_twice_logs_one_call_and_answers_once(world: TeamsWorld) -> None:
+    line = world.message_activity("ana", "log globex called Tom, wants pricing")
+    first, again = world.post(line), world.post(line)  # the same activity id: a redelivery
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert "Logged a call on Globex renewal" in card_text(world.last_card(1))
+    deal_id = world.seeded.deals["Globex renewal"]
+    assert _activities(world) == [(deal_id, "call", "called Tom, wants pricing", "teams")]
+    assert _sent(world) == 1  # each post returns after its turn, replies included
+
+    world.message("ana", "log globex called Tom, wants pricing")  # typed again: a new activity
+    assert len(_activities(world)) == 2 and _sent(world) == 2
+
+
+def test_a_press_teams_delivers_twice_applies_once_and_gets_the_same_answer(
+    world: TeamsWorld,
+) -> None:
+    world.message("ana", "log acme left a voicemail")
+    us = _press(world.last_card(1), "dealbot.log_pick", "Acme US")
+    press = world.execute_activity("ana", us)
+    first, again = world.answer(world.post(press)), world.answer(world.post(press))
+    assert first[0] == MESSAGE_RESPONSE and "Logged a call on Acme US" in first[1]
+    assert again == first
+    assert _activities(world) == [
+        (world.seeded.deals["Acme US"], "call", "left a voicemail", "teams")
+    ]
+    assert _sent(world) == 2  # the pick list, then the confirmation; nothing for the repeat
+
+
+def test_a_press_delivered_again_while_the_first_runs_is_told_so(world: TeamsWorld) -> None:
+    world.message("ana", "log acme left a voicemail")
+    us = _press(world.last_card(1), "dealbot.log_pick", "Acme US")
+    press = world.execute_activity("ana", us)
+    with world.uow() as uow:  # the first delivery has claimed it and not answered yet
+        key = f"teams-activity:{press['conversation']['id']}:{press['id']}"
+        assert uow.idempotency.claim(key, at=world.clock.now())
+        uow.commit()
+    kind, value = world.answer(world.post(press))
+    assert kind == MESSAGE_RESPONSE and "being handled" in value
+    assert _activities(world) == [] and _sent(world) == 1

@@ -26,6 +26,7 @@ from bot.services import Services
 from bot.teams.adapter import bot_authentication, build_adapter
 from bot.teams.listeners import TeamsListeners
 from bot.teams.messenger import TeamsMessenger
+from bot.teams.redelivery import Deliveries
 from bot.teams.replies import message_response, respond_to_invoke, text_activity
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class TeamsBot:
     adapter: CloudAdapter
     listeners: TeamsListeners
     check_tokens: bool
+    deliveries: Deliveries
 
     async def handle(self, body: bytes, authorization: str | None) -> tuple[int, Any]:
         """(HTTP status, JSON body or None) for one POST from the Bot Connector."""
@@ -58,9 +60,12 @@ class TeamsBot:
         except Exception as error:  # every way a token can be wrong is a refusal, never a 500
             log.warning("Teams request refused: %s", type(error).__name__)
             return 401, {"error": "unauthorized"}
+        if not await self.deliveries.first(activity):
+            return await self.deliveries.earlier_answer(activity)
         answer = await self.adapter.process_activity(checked, activity, self.listeners.on_turn)
         if answer is None:
             return 200, None
+        await self.deliveries.keep_answer(activity, int(answer.status), answer.body)
         return int(answer.status), answer.body
 
 
@@ -73,7 +78,8 @@ def build_teams(services: Services) -> TeamsBot | None:
     adapter = build_adapter(authentication)
     adapter.on_turn_error = _on_turn_error
     check = not settings.teams_dev_no_auth
-    return TeamsBot(authentication, adapter, TeamsListeners(services), check_tokens=check)
+    listeners = TeamsListeners(services)
+    return TeamsBot(authentication, adapter, listeners, check, Deliveries(services))
 
 
 def build_teams_messenger(services: Services) -> TeamsMessenger | None:
