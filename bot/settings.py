@@ -6,6 +6,7 @@ repr, a log line or an error message.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -25,6 +26,9 @@ from core.stages import DEFAULT_OPEN_STAGES, LOST, WON, Pipeline
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "xxx", "todo"}
 DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
 ADMIN_TOKEN_MIN_LENGTH = 16
+PUBLIC_HOST = re.compile(
+    r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
+)
 TEAMS_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 
 
@@ -154,6 +158,15 @@ class Settings(BaseSettings):
         None,
         description="Bearer token for the reports API from other hosts; loopback needs none.",
     )
+    admin_token_required: bool = Field(
+        False,
+        description="Ask loopback clients for the admin token too (a host shared with others).",
+    )
+    public_hosts: str = Field(
+        "",
+        description="Comma-separated host names (host or host:port) the app is reached by "
+        "besides localhost, 127.0.0.1 and [::1], e.g. behind a reverse proxy.",
+    )
     teams_app_id: str | None = Field(
         None, description="The bot's Microsoft App ID (Azure Bot registration); serves Teams."
     )
@@ -239,6 +252,18 @@ class Settings(BaseSettings):
         # `.env.example` copied as it is leaves these as empty strings: that means "not set".
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("public_hosts")
+    @classmethod
+    def _public_hosts_are_names(cls, value: str) -> str:
+        for entry in (e.strip() for e in value.split(",")):
+            if entry and not PUBLIC_HOST.fullmatch(entry):
+                raise ValueError(
+                    f"{entry!r} is not a host name: list names as the browser's address bar "
+                    "shows them, without scheme or path, e.g. dealbot.example.com or "
+                    "dealbot.example.com:8443"
+                )
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_ends_with_slash(cls, value: str) -> str:
@@ -260,6 +285,11 @@ class Settings(BaseSettings):
         """The emulator stands in for the chat platforms: only without Slack and Teams."""
         wanted = self.emulator if self.emulator is not None else self.mode != "production"
         return wanted and self.slack_bot_token is None and not self.teams_enabled
+
+    @property
+    def public_host_names(self) -> tuple[str, ...]:
+        """`DEALBOT_PUBLIC_HOSTS` as lower-case entries (host or host:port)."""
+        return tuple(h.strip().lower() for h in self.public_hosts.split(",") if h.strip())
 
     @property
     def pipeline(self) -> Pipeline:
