@@ -322,6 +322,11 @@ class Settings(BaseSettings):
                 "DEALBOT_EMULATOR stands in for Slack and Teams and cannot run beside them: "
                 "unset it, or unset the Slack and Teams settings"
             )
+        if self.emulator and self.mode == "production":
+            raise ValueError(
+                "DEALBOT_EMULATOR is refused in production (its movable clock would drive real "
+                "response clocks): unset it, or set DEALBOT_MODE=demo or development"
+            )
         if self.emulator_enabled and self.handler_processes:
             raise ValueError(
                 "DEALBOT_HANDLER_PROCESSES must be 0 while the emulator runs: its clock lives "

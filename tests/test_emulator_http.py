@@ -139,6 +139,16 @@ def test_the_emulator_is_off_in_production_and_never_beside_slack(tmp_path) -> N
         load_settings(mode="demo", emulator=True, **slack)
 
 
+def test_the_emulator_is_refused_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEALBOT_MODE", "production")
+    monkeypatch.setenv("DEALBOT_EMULATOR", "true")
+    with pytest.raises(SettingsError, match="DEALBOT_EMULATOR is refused in production") as caught:
+        load_settings(database_url="sqlite://")
+    assert "\n" not in str(caught.value)
+    for mode in ("demo", "development"):
+        assert load_settings(database_url="sqlite://", mode=mode).emulator_enabled
+
+
 def test_retrying_a_dead_letter_from_the_dashboard_revives_it_and_is_audited(
     base: str, world: tuple[Settings, Services]
 ) -> None:
