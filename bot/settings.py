@@ -42,6 +42,27 @@ ENV_NAMES = {
 """Settings read from a variable without the DEALBOT_ prefix, named as people set them."""
 
 
+CLOCK_SKEW_SECONDS = 5.0
+"""How far apart the clocks of two replicas may be: one judges the lease another one set."""
+MAX_SEND_TIMEOUT_SECONDS = 10
+
+
+def send_timeout_seconds(lease_seconds: float) -> int:
+    """Seconds one send may take: up to 10, less for a short lease (see `lease_margin_seconds`)."""
+    return max(1, min(MAX_SEND_TIMEOUT_SECONDS, int((lease_seconds / 2 - CLOCK_SKEW_SECONDS) // 2)))
+
+
+def lease_margin_seconds(lease_seconds: float) -> float:
+    """How long before its lease ends a worker stops starting sends: two send timeouts (the send,
+    and settling it) plus the clock skew between replicas, so no send outlives its claim (another
+    worker would take the row over and could send it a second time)."""
+    return 2 * send_timeout_seconds(lease_seconds) + CLOCK_SKEW_SECONDS
+
+
+MIN_LEASE_SECONDS = 2 * lease_margin_seconds(0)
+"""The margin may take at most half the lease: 14 s (a 1 s send timeout)."""
+
+
 class SettingsError(ValueError):
     """A setting is missing or wrong; the message names the variable and what to do."""
 
@@ -138,7 +159,7 @@ class Settings(BaseSettings):
     )
     delivery_lease_seconds: float = Field(
         300.0,
-        ge=2,
+        gt=0,
         le=3600,
         description="How long a delivery worker holds the rows it claimed; the rows of a worker "
         "that died are taken over (and checked against Slack before a second send) after it.",
@@ -251,6 +272,17 @@ class Settings(BaseSettings):
     def _empty_means_unset(cls, value: object) -> object:
         # `.env.example` copied as it is leaves these as empty strings: that means "not set".
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("delivery_lease_seconds")
+    @classmethod
+    def _lease_fits_its_margin(cls, value: float) -> float:
+        if lease_margin_seconds(value) > value / 2:
+            raise ValueError(
+                f"at least {MIN_LEASE_SECONDS:g} seconds: a worker stops starting sends two send "
+                f"timeouts plus {CLOCK_SKEW_SECONDS:g} s of clock skew before its lease ends, "
+                "and that may take at most half the lease"
+            )
+        return value
 
     @field_validator("public_hosts")
     @classmethod
