@@ -6,6 +6,7 @@ repr, a log line or an error message.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -25,6 +26,9 @@ from core.stages import DEFAULT_OPEN_STAGES, LOST, WON, Pipeline
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "xxx", "todo"}
 DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
 ADMIN_TOKEN_MIN_LENGTH = 16
+PUBLIC_HOST = re.compile(
+    r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
+)
 TEAMS_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 
 
@@ -36,6 +40,27 @@ ENV_NAMES = {
     "slack_app_token": "SLACK_APP_TOKEN",
 }
 """Settings read from a variable without the DEALBOT_ prefix, named as people set them."""
+
+
+CLOCK_SKEW_SECONDS = 5.0
+"""How far apart the clocks of two replicas may be: one judges the lease another one set."""
+MAX_SEND_TIMEOUT_SECONDS = 10
+
+
+def send_timeout_seconds(lease_seconds: float) -> int:
+    """Seconds one send may take: up to 10, less for a short lease (see `lease_margin_seconds`)."""
+    return max(1, min(MAX_SEND_TIMEOUT_SECONDS, int((lease_seconds / 2 - CLOCK_SKEW_SECONDS) // 2)))
+
+
+def lease_margin_seconds(lease_seconds: float) -> float:
+    """How long before its lease ends a worker stops starting sends: two send timeouts (the send,
+    and settling it) plus the clock skew between replicas, so no send outlives its claim (another
+    worker would take the row over and could send it a second time)."""
+    return 2 * send_timeout_seconds(lease_seconds) + CLOCK_SKEW_SECONDS
+
+
+MIN_LEASE_SECONDS = 2 * lease_margin_seconds(0)
+"""The margin may take at most half the lease: 14 s (a 1 s send timeout)."""
 
 
 class SettingsError(ValueError):
@@ -134,7 +159,7 @@ class Settings(BaseSettings):
     )
     delivery_lease_seconds: float = Field(
         300.0,
-        ge=2,
+        gt=0,
         le=3600,
         description="How long a delivery worker holds the rows it claimed; the rows of a worker "
         "that died are taken over (and checked against Slack before a second send) after it.",
@@ -153,6 +178,15 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(
         None,
         description="Bearer token for the reports API from other hosts; loopback needs none.",
+    )
+    admin_token_required: bool = Field(
+        False,
+        description="Ask loopback clients for the admin token too (a host shared with others).",
+    )
+    public_hosts: str = Field(
+        "",
+        description="Comma-separated host names (host or host:port) the app is reached by "
+        "besides localhost, 127.0.0.1 and [::1], e.g. behind a reverse proxy.",
     )
     teams_app_id: str | None = Field(
         None, description="The bot's Microsoft App ID (Azure Bot registration); serves Teams."
@@ -239,6 +273,29 @@ class Settings(BaseSettings):
         # `.env.example` copied as it is leaves these as empty strings: that means "not set".
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("delivery_lease_seconds")
+    @classmethod
+    def _lease_fits_its_margin(cls, value: float) -> float:
+        if lease_margin_seconds(value) > value / 2:
+            raise ValueError(
+                f"at least {MIN_LEASE_SECONDS:g} seconds: a worker stops starting sends two send "
+                f"timeouts plus {CLOCK_SKEW_SECONDS:g} s of clock skew before its lease ends, "
+                "and that may take at most half the lease"
+            )
+        return value
+
+    @field_validator("public_hosts")
+    @classmethod
+    def _public_hosts_are_names(cls, value: str) -> str:
+        for entry in (e.strip() for e in value.split(",")):
+            if entry and not PUBLIC_HOST.fullmatch(entry):
+                raise ValueError(
+                    f"{entry!r} is not a host name: list names as the browser's address bar "
+                    "shows them, without scheme or path, e.g. dealbot.example.com or "
+                    "dealbot.example.com:8443"
+                )
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_ends_with_slash(cls, value: str) -> str:
@@ -260,6 +317,11 @@ class Settings(BaseSettings):
         """The emulator stands in for the chat platforms: only without Slack and Teams."""
         wanted = self.emulator if self.emulator is not None else self.mode != "production"
         return wanted and self.slack_bot_token is None and not self.teams_enabled
+
+    @property
+    def public_host_names(self) -> tuple[str, ...]:
+        """`DEALBOT_PUBLIC_HOSTS` as lower-case entries (host or host:port)."""
+        return tuple(h.strip().lower() for h in self.public_hosts.split(",") if h.strip())
 
     @property
     def pipeline(self) -> Pipeline:
@@ -291,6 +353,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "DEALBOT_EMULATOR stands in for Slack and Teams and cannot run beside them: "
                 "unset it, or unset the Slack and Teams settings"
+            )
+        if self.emulator and self.mode == "production":
+            raise ValueError(
+                "DEALBOT_EMULATOR is refused in production (its movable clock would drive real "
+                "response clocks): unset it, or set DEALBOT_MODE=demo or development"
             )
         if self.emulator_enabled and self.handler_processes:
             raise ValueError(

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from core.draft_commands import CONTROLS as DRAFT_CONTROLS
 from core.draft_commands import DraftCommand, draft_command
+from core.ids import parse_id
 from core.model import ActivityKind
 
 
@@ -49,7 +50,7 @@ class ListView:
         page, flags, query = (text.split(":", 2) + ["", ""])[:3]
         return cls(
             query=query,
-            page=max(1, int(page)) if page.isdigit() else 1,
+            page=parse_id(page) or 1,
             team="t" in flags,
             digest="d" in flags,
         )
@@ -210,14 +211,16 @@ def parse_control(actor_id: int, control: str, value: str) -> Command | None:
     if kind is ControlId.MORE:
         return ShowActions(actor_id, ListView.decode(value))
     if kind is ControlId.UNDO:
-        return UndoLog(actor_id, int(value)) if value.isdigit() else None
+        undo = parse_id(value)
+        return UndoLog(actor_id, undo) if undo is not None else None
     if kind in _LEAD_CONTROLS:
         return _lead_command(actor_id, kind, value)
     if kind.value in DRAFT_CONTROLS:
         return draft_command(actor_id, kind.value, value)
     if kind is ControlId.LOG_PICK:
         deal, _, text = value.partition("|")
-        return LogLine(actor_id, text, int(deal)) if deal.isdigit() and text else None
+        deal_id = parse_id(deal)
+        return LogLine(actor_id, text, deal_id) if deal_id is not None and text else None
     parts = value.split("|", 2)
     if len(parts) != 3:
         return None
@@ -237,7 +240,8 @@ def parse_control(actor_id: int, control: str, value: str) -> Command | None:
     if kind is ControlId.ADVANCE:
         return AdvanceStage(actor_id, action_id, extra, view) if extra else None
     if kind is ControlId.LOG:
-        return OpenLogForm(actor_id, int(extra)) if extra.isdigit() else None
+        deal_id = parse_id(extra)
+        return OpenLogForm(actor_id, deal_id) if deal_id is not None else None
     return None
 
 
@@ -251,13 +255,14 @@ def lead_value(lead_id: int, extra: str | int = "") -> str:
 
 def _lead_command(actor_id: int, kind: ControlId, value: str) -> Command | None:
     lead, _, extra = value.partition("|")
-    if not lead.isdigit():
+    lead_id = parse_id(lead)
+    if lead_id is None:
         return None
-    lead_id = int(lead)
     if kind is ControlId.LEAD_ACCEPT:
         return AcceptLead(actor_id, lead_id)
     if kind is ControlId.LEAD_REASSIGN:
-        return ReassignLead(actor_id, lead_id, int(extra)) if extra.isdigit() else None
+        rep_id = parse_id(extra)
+        return ReassignLead(actor_id, lead_id, rep_id) if rep_id is not None else None
     try:
         touch = ActivityKind(extra)
     except ValueError:

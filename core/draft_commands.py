@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.ids import parse_id
+
 DRAFT = "dealbot.draft"
 DRAFT_APPROVE = "dealbot.draft_approve"
 DRAFT_EDIT = "dealbot.draft_edit"
@@ -83,17 +85,18 @@ def draft_value(draft_id: int, generation: int) -> str:
 def read_draft_value(value: str) -> tuple[int, int] | None:
     """(draft id, generation) from a review control's value or the edit form's context."""
     draft, _, generation = value.partition("|")
-    if not (draft.isdigit() and generation.isdigit()):
+    draft_id, number = parse_id(draft), parse_id(generation, lowest=0)
+    if draft_id is None or number is None:
         return None
-    return int(draft), int(generation)
+    return draft_id, number
 
 
 def draft_command(actor_id: int, control: str, value: str) -> DraftCommand | None:
     """The command behind a draft control (its action id and value), or None when mangled."""
     if control == DRAFT:  # a list item's control: `<action uuid>|<deal id>|<list view>`
         parts = value.split("|")
-        deal = parts[1] if len(parts) == 3 else ""
-        return RequestDraft(actor_id, int(deal)) if deal.isdigit() else None
+        deal_id = parse_id(parts[1]) if len(parts) == 3 else None
+        return RequestDraft(actor_id, deal_id) if deal_id is not None else None
     found = read_draft_value(value)
     review = _REVIEW.get(control)
     if found is None or review is None:

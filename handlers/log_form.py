@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from core.commands import FindDeals, LogActivity, OpenLogForm
+from core.ids import parse_id
 from core.messages import Choice, Form, FormField
 from core.model import ActivityKind
 from handlers.deals import acting_rep
@@ -73,8 +74,8 @@ def read_log_form(
 ) -> LogActivity:
     """The form's values as a command, or every problem at once as field errors."""
     errors: dict[str, str] = {}
-    deal = values.get("deal") or ""
-    if not deal.isdigit():
+    deal_id = parse_id(values.get("deal") or "")
+    if deal_id is None:
         errors["deal"] = "Pick a deal from the list."
     kind_text = values.get("kind") or "call"
     if kind_text not in {k.value for k in ActivityKind}:
@@ -87,7 +88,8 @@ def read_log_form(
     if due is not None and next_text is None:
         errors["next_text"] = "Say what the next action is, or clear its due date."
     owner = values.get("next_owner")
-    if owner is not None and not owner.isdigit():
+    owner_id = parse_id(owner) if owner is not None else None
+    if owner is not None and owner_id is None:
         errors["next_owner"] = "That person isn't set up in dealbot; pick a rep or leave it empty."
     stage = values.get("stage") or None
     if stage is not None and deps.pipeline.canonical(stage) is None:
@@ -98,13 +100,13 @@ def read_log_form(
         raise FieldErrors(errors)
     return LogActivity(
         actor_id=actor_id,
-        deal_id=int(deal),
+        deal_id=deal_id or 0,
         kind=ActivityKind(kind_text),
         notes=notes,
         outcome=values.get("outcome") or None,
         next_text=next_text,
         next_due=due,
-        next_owner_id=int(owner) if owner else None,
+        next_owner_id=owner_id,
         to_stage=stage,
     )
 

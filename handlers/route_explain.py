@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.identity import normalise_email
+from core.ids import parse_id
 from core.model import Lead, Rep
 from core.ports import UnitOfWork
 from core.routing import RepLoad, Routing, eligible_reps, route_lead
@@ -87,8 +88,8 @@ def find_lead(uow: UnitOfWork, lead_ref: str) -> Lead:
     if not ref:
         raise UserError("Name a lead: its id, its external id or the person's email.")
     found: dict[int, Lead] = {}
-    if ref.isdigit() and (by_id := uow.leads.get(int(ref))) is not None:
-        found[int(ref)] = by_id
+    if (lead_id := parse_id(ref)) is not None and (by_id := uow.leads.get(lead_id)) is not None:
+        found[lead_id] = by_id
     if (by_external := uow.leads.find(external_id=ref)) is not None:
         found.setdefault(by_external.id or 0, by_external)
     for lead in _by_email(uow, normalise_email(ref)):

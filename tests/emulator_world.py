@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,3 +25,15 @@ def demo_world(folder: Path, **settings: Any) -> tuple[Settings, Services]:
     services = build_services(chosen, clock=EmulatedClock(START))
     seed_demo(services.uow_factory, seed=7, now=services.clock.now())
     return chosen, services
+
+
+def token_of(page: str) -> str:
+    """The page token a served page carries in its meta tag."""
+    found = re.search(r'name="dealbot-page-token" content="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+def transcript_size(services: Services) -> int:
+    with services.engine.connect() as conn:
+        return int(conn.exec_driver_sql("select count(*) from emulator_message").scalar_one())

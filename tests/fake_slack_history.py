@@ -37,9 +37,14 @@ class ChannelHistory:
         self._lock = threading.Lock()
         self._messages: dict[str, list[dict[str, Any]]] = {}
 
-    def posted(self, channel: str, ts: str, params: dict[str, Any]) -> None:
-        message = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "app_id": APP_ID,
-                   "ts": ts, "text": str(params.get("text", ""))}  # fmt: skip
+    def posted(
+        self, channel: str, ts: str, params: dict[str, Any], author: dict[str, str] | None = None
+    ) -> None:
+        """A message in `channel`: by the bot, or by `author` (e.g. `{"user": "U1"}`)."""
+        by = (
+            author if author is not None else {"user": BOT_USER, "bot_id": BOT_ID, "app_id": APP_ID}
+        )
+        message = {"type": "message", **by, "ts": ts, "text": str(params.get("text", ""))}
         for name in ("blocks", "metadata"):
             if name in params:
                 message[name] = params[name]

@@ -59,9 +59,10 @@ class FaultPlan:
     reps_per_team: int = 2
     fault_rate: float = 0.3
     seed: int = 7
-    lease_seconds: float = 6.0
-    """Sends time out after a third of it (2 s): the kill comes first even on a busy machine;
-    a send that times out instead is checked against the history all the same."""
+    lease_seconds: float = 18.0
+    """The shortest lease with a 2 s send timeout (`bot.settings.send_timeout_seconds`): the
+    kill comes first even on a busy machine; a send that times out instead is checked against
+    the history all the same."""
     drain_timeout: float = 120.0
     max_calls_per_message: int = 40
     """The run stops when the fake has seen more calls than this times the messages expected."""

@@ -15,7 +15,7 @@ from bot.services import Services, build_services
 from bot.settings import Settings, SettingsError, load_settings
 from storage.delivery import OutboxQueue
 from storage.migrate import upgrade
-from tests.emulator_world import demo_world
+from tests.emulator_world import demo_world, token_of, transcript_size
 from tests.live_server import serving
 
 ADMIN = "a-long-enough-admin-token-for-tests"
@@ -41,20 +41,9 @@ def base(world: tuple[Settings, Services]) -> Iterator[str]:
         yield url
 
 
-def token_of(page: str) -> str:
-    found = re.search(r'name="dealbot-page-token" content="([^"]+)"', page)
-    assert found
-    return found.group(1)
-
-
 def first_rep(services: Services) -> int:
     with services.uow_factory() as uow:
         return next(r.id for r in uow.reps.list() if r.id is not None)
-
-
-def transcript_size(services: Services) -> int:
-    with services.engine.connect() as conn:
-        return int(conn.exec_driver_sql("select count(*) from emulator_message").scalar_one())
 
 
 def test_pages_carry_a_strict_content_security_policy(base: str) -> None:
@@ -148,6 +137,16 @@ def test_the_emulator_is_off_in_production_and_never_beside_slack(tmp_path) -> N
     assert not load_settings(mode="demo", **slack).emulator_enabled
     with pytest.raises(SettingsError, match="DEALBOT_EMULATOR stands in for Slack and Teams"):
         load_settings(mode="demo", emulator=True, **slack)
+
+
+def test_the_emulator_is_refused_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEALBOT_MODE", "production")
+    monkeypatch.setenv("DEALBOT_EMULATOR", "true")
+    with pytest.raises(SettingsError, match="DEALBOT_EMULATOR is refused in production") as caught:
+        load_settings(database_url="sqlite://")
+    assert "\n" not in str(caught.value)
+    for mode in ("demo", "development"):
+        assert load_settings(database_url="sqlite://", mode=mode).emulator_enabled
 
 
 def test_retrying_a_dead_letter_from_the_dashboard_revives_it_and_is_audited(

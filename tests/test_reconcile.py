@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 
-from bot.delivery.slack import METADATA_EVENT
-from storage.delivery import LEASE_LOST, PENDING, SENT, OutboxQueue
+from bot.delivery.slack import HISTORY_PAGES, METADATA_EVENT
+from storage.delivery import DEAD, LEASE_LOST, PENDING, SENT, OutboxQueue
 from tests.fake_slack import FakeSlack
 from tests.test_delivery import (
     NOW,
@@ -39,9 +39,9 @@ def crash_after_claim(engine, *, posted_by_crashed: dict[str, str], fake: FakeSl
         web.chat_postMessage(channel=channel, text="sent before the crash", metadata=metadata)
 
 
-def run_after_lease(engine, fake: FakeSlack, rounds: int = 1):  # type: ignore[no-untyped-def]
+def run_after_lease(engine, fake: FakeSlack, rounds: int = 1, **policy):  # type: ignore[no-untyped-def]
     time = FakeTime()
-    worker = worker_for(engine, fake, time, name="survivor")
+    worker = worker_for(engine, fake, time, name="survivor", **policy)
 
     async def scenario() -> list[int]:
         time.advance(LEASE.total_seconds())
@@ -133,3 +133,47 @@ def test_a_row_whose_send_lost_its_connection_is_looked_for_first(engine, fake_s
     assert sent == 1 and delivered_keys(fake_slack) == {key: 1}
     assert len(fake_slack.calls_for("conversations.history")) == 1
     assert queue.by_status(PENDING) == []
+
+
+def test_a_busy_channel_past_the_page_budget_is_unsure_not_posted_again(engine, fake_slack) -> None:  # type: ignore[no-untyped-def]
+    (key,) = enqueue(engine, "C1", at=datetime.now(UTC))
+    crash_after_claim(engine, posted_by_crashed={key: "C1"}, fake=fake_slack)
+    for n in range(1000):  # the channel talks on after the crashed post
+        fake_slack.history.posted("C1", fake_slack.next_ts(), {"text": f"chat {n}"}, {"user": "U1"})
+
+    (sent,) = run_after_lease(engine, fake_slack)
+
+    assert sent == 0 and delivered_keys(fake_slack) == {key: 1}  # only the crashed post
+    (row,) = OutboxQueue(engine).by_status(PENDING)
+    assert row.last_error == LEASE_LOST  # still unsure: looked for again on the next try
+    histories = fake_slack.calls_for("conversations.history", ok_only=True)
+    assert len(histories) == HISTORY_PAGES
+    assert all(float(c.params["latest"]) > float(c.params["oldest"]) for c in histories)
+
+
+def test_a_row_that_stays_unsure_goes_to_the_dead_letters_not_out_twice(engine, fake_slack) -> None:  # type: ignore[no-untyped-def]
+    (key,) = enqueue(engine, "C1", at=datetime.now(UTC))
+    crash_after_claim(engine, posted_by_crashed={key: "C1"}, fake=fake_slack)
+    fake_slack.fail("conversations.history", status=500, times=None)
+
+    assert run_after_lease(engine, fake_slack, rounds=3, max_attempts=3) == [0, 0, 0]
+
+    (row,) = OutboxQueue(engine).by_status(DEAD)
+    assert (row.attempts, delivered_keys(fake_slack)) == (3, {key: 1})
+    assert row.last_error and "could not be ruled out" in row.last_error
+
+
+def test_only_our_own_bots_message_counts_as_delivered(engine, fake_slack) -> None:  # type: ignore[no-untyped-def]
+    (key,) = enqueue(engine, "C1", at=datetime.now(UTC))
+    crash_after_claim(engine, posted_by_crashed={}, fake=fake_slack)
+    forged = {
+        "text": "x",
+        "metadata": {"event_type": METADATA_EVENT, "event_payload": {"key": key}},
+    }
+    fake_slack.history.posted("C1", fake_slack.next_ts(), forged, {"user": "U1"})
+    fake_slack.history.posted("C1", fake_slack.next_ts(), forged, {"bot_id": "B0OTHER"})
+
+    (sent,) = run_after_lease(engine, fake_slack)
+
+    assert sent == 1 and delivered_keys(fake_slack) == {key: 1}
+    assert len(fake_slack.calls_for("auth.test", ok_only=True)) == 1

@@ -523,11 +523,15 @@ def test_bearer_tokens(header, token) -> None:
 
 
 def test_a_token_never_matches_when_none_is_configured() -> None:
-    assert not admin_allowed(client_host="203.0.113.5", authorization="Bearer ", admin_token=None)
-    assert not admin_allowed(
-        client_host="203.0.113.5", authorization="Bearer x", admin_token=SecretStr("y")
+    remote = {"client_host": "203.0.113.5", "host_is_listed": True}
+    assert not admin_allowed(**remote, authorization="Bearer ", admin_token=None)
+    assert not admin_allowed(**remote, authorization="Bearer x", admin_token=SecretStr("y"))
+    assert admin_allowed(
+        client_host="::1", host_is_listed=True, authorization=None, admin_token=None
     )
-    assert admin_allowed(client_host="::1", authorization=None, admin_token=None)
+    assert not admin_allowed(
+        client_host="::1", host_is_listed=False, authorization=None, admin_token=None
+    )
 
 
 @pytest.mark.parametrize(

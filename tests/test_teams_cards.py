@@ -63,7 +63,7 @@ def action(n: int, title: str = "Call Sarah at Acme", kind: str = "deal") -> Act
         rep_id=1,
         kind=ActionKind.FIRST_TOUCH if kind == "lead" else ActionKind.FOLLOW_UP,
         subject_type=kind,
-        subject_id=n,
+        subject_id=n + 1,  # database ids start at 1
         title=f"{title} #{n}",
         score=100.0 - n,
         reason="proposal opened 3 times yesterday; closes in ~8 days",
@@ -130,7 +130,7 @@ MESSAGES = {
         summary="'acme' matches 12 deals",
         sections=(Section(
             text="'acme' matches 12 deals: ... Which one?",
-            controls=tuple(Button(f"Acme {n}", ControlId.LOG_PICK, f"{n}|acme left a voicemail") for n in range(10)),
+            controls=tuple(Button(f"Acme {n}", ControlId.LOG_PICK, f"{n}|acme left a voicemail") for n in range(1, 11)),
         ),),
     ),
     "fields and long text": Message(

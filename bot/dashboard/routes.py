@@ -6,7 +6,7 @@ Admin only (`bot.admin_access`): this machine, or the admin token. The retry is 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -16,11 +16,12 @@ from bot.admin_access import require_admin
 from bot.dashboard.panels import PANELS, DashboardContext, duration, money
 from bot.services import Services
 from bot.web.pages import check_page_post, html_page
+from core.ids import MAX_ID
 from handlers.outbox_retry import retry_dead_messages
 
 
 class RetryIn(BaseModel):
-    ids: list[int] = Field(min_length=1, max_length=1000)
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=1000)
 
 
 def dashboard_router() -> APIRouter:

@@ -6,9 +6,10 @@ and marks it `LEASE_LOST`. A send that ended in a dropped connection or a timeou
 unsure. Such a row is not sent again blind: the messenger is first asked whether the message is
 already there (Slack: the channel's recent history, where every post carries its outbox key in
 the message metadata). Found: the row is marked sent with where it landed. Not there: it is sent.
-The check failing (rate limited, Slack down) puts the row back still marked unsure, so the next
-try checks again. A platform that cannot check (no such method, a missing scope) gets the send:
-at least once, never lost.
+The check failing (rate limited, Slack down, too much history to search) puts the row back
+still marked unsure, so the next try checks again; a check that keeps failing (not rate limited)
+uses up the row's attempts and it goes dead rather than out twice. A platform that cannot check
+(no such method, a missing scope) gets the send: at least once, never lost.
 """
 
 from __future__ import annotations

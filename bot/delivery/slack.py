@@ -12,8 +12,12 @@ worker alone decides when to try again.
 Each message carries Slack message metadata with its outbox key (`event_type` `dealbot_outbox`),
 so a delivered message can be traced back to its row and duplicates can be counted, and
 `look_up` can find a message whose sender died before it could mark the row sent: it reads the
-conversation's history since the row was written (`conversations.history` with
-`include_all_metadata`, at most `HISTORY_PAGES` pages of `HISTORY_PAGE` messages). That needs the
+conversation's history between the row's creation and the start of the look
+(`conversations.history` with `include_all_metadata`, at most `HISTORY_PAGES` pages of
+`HISTORY_PAGE` messages). Only a message posted by this bot counts (its `bot_id` or `user`, as
+`auth.test` names them once per process): anyone can attach metadata to a message. History that
+goes on past the page budget is not proof of absence: the look answers "unsure" and the row is
+looked for again later instead of being posted a second time. That needs the
 `channels:history`, `groups:history` and `im:history` scopes and, for a DM, `im:write` to find
 the DM's channel (`conversations.open`); without them the row is sent again (see
 `bot.delivery.reconcile`).
@@ -22,7 +26,7 @@ the DM's channel (`conversations.open`); without them the row is sent again (see
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -68,6 +72,7 @@ class SlackMessenger:
         self._client: AsyncWebClient | None = None
         self._session: aiohttp.ClientSession | None = None
         self._user_ids: dict[str, str] = {}
+        self._identity: frozenset[tuple[str, str]] | None = None
 
     def _web(self) -> AsyncWebClient:
         # The session belongs to the running event loop, so it is made on first use, not here.
@@ -117,28 +122,41 @@ class SlackMessenger:
         """Whether the row's message is already in its conversation (found by its outbox key)."""
         created = item.created_at if item.created_at.tzinfo else item.created_at.replace(tzinfo=UTC)
         oldest = f"{(created - CLOCK_SKEW).timestamp():.6f}"
+        latest = f"{(datetime.now(UTC) + CLOCK_SKEW).timestamp():.6f}"
         try:
+            ours = await self._own_identity()
             channel = await self._conversation_for(item.target)
             cursor = None
             for _ in range(HISTORY_PAGES):
                 page = await self._web().conversations_history(
                     channel=channel,
-                    oldest=oldest,
                     limit=HISTORY_PAGE,
                     include_all_metadata=True,
                     cursor=cursor,
+                    oldest=oldest,
+                    latest=latest,
                 )
-                ts = _message_with_key(page.get("messages") or [], item.key)
+                ts = _message_with_key(page.get("messages") or [], item.key, ours)
                 if ts is not None:
                     return Sent(f"{channel}/{ts}")
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
                 if not page.get("has_more") or not cursor:
-                    break
+                    return NotDelivered()
         except SlackApiError as error:
             return outcome_of_error(error)
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             return TransientFailure(f"connection: {type(error).__name__}")
-        return NotDelivered()
+        return TransientFailure(
+            f"unsure: more than {HISTORY_PAGES * HISTORY_PAGE} messages since it was written"
+        )
+
+    async def _own_identity(self) -> frozenset[tuple[str, str]]:
+        """("bot_id", B...) and ("user", U...) of this token's bot, asked of Slack once."""
+        if self._identity is None:
+            answer = await self._web().auth_test()
+            found = {("bot_id", answer.get("bot_id")), ("user", answer.get("user_id"))}
+            self._identity = frozenset((k, str(v)) for k, v in found if v)
+        return self._identity
 
     async def _conversation_for(self, target: str) -> str:
         """The conversation a post to `target` lands in: a user's DM is opened to learn its id."""
@@ -173,11 +191,15 @@ def outcome_of_error(error: SlackApiError) -> Outcome:
     return PermanentFailure(code or f"HTTP {status}")
 
 
-def _message_with_key(messages: list[dict[str, Any]], key: str) -> str | None:
-    """The ts of the message carrying outbox `key` in its metadata, else None."""
+def _message_with_key(
+    messages: list[dict[str, Any]], key: str, ours: frozenset[tuple[str, str]]
+) -> str | None:
+    """The ts of our bot's message carrying outbox `key` in its metadata, else None."""
     for message in messages:
         metadata = message.get("metadata") or {}
         payload = metadata.get("event_payload") or {}
-        if metadata.get("event_type") == METADATA_EVENT and payload.get("key") == key:
+        if metadata.get("event_type") != METADATA_EVENT or payload.get("key") != key:
+            continue
+        if any(str(message.get(field)) == value for field, value in ours):
             return str(message.get("ts"))
     return None

@@ -12,7 +12,7 @@ from bot.delivery.messenger import Messenger
 from bot.delivery.slack import Renderer, SlackMessenger
 from bot.delivery.worker import DeliveryPolicy, DeliveryWorker
 from bot.metrics import Metrics
-from bot.settings import Settings
+from bot.settings import Settings, lease_margin_seconds, send_timeout_seconds
 from storage.delivery import OutboxQueue
 
 
@@ -22,15 +22,15 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
         max_attempts=settings.delivery_max_attempts,
         poll_interval=settings.delivery_poll_seconds,
         lease=timedelta(seconds=settings.delivery_lease_seconds),
-        lease_margin=timedelta(seconds=min(30.0, settings.delivery_lease_seconds / 4)),
+        lease_margin=timedelta(seconds=lease_margin_seconds(settings.delivery_lease_seconds)),
         backoff_base=settings.delivery_backoff_seconds,
     )
 
 
 def send_timeout(settings: Settings) -> int:
-    """Seconds a send may take: well inside the lease, so a slow send never outlives its claim
-    (another worker would take the row over and could send it a second time)."""
-    return max(1, min(10, int(settings.delivery_lease_seconds // 3)))
+    """Seconds a send may take: the lease margin is two of them plus clock skew (see
+    `bot.settings.lease_margin_seconds`), so a slow send never outlives its claim."""
+    return send_timeout_seconds(settings.delivery_lease_seconds)
 
 
 def build_delivery_worker(

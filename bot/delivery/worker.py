@@ -234,7 +234,14 @@ class DeliveryWorker:
             await self._record(item, channel, found, batch)
             return True
         limited = isinstance(found, RateLimited)
-        after = found.retry_after if limited else self.backoff(item.attempts + 1)
+        if isinstance(found, RateLimited):
+            after = found.retry_after
+        elif item.attempts + 1 >= self.policy.max_attempts:
+            reason = getattr(found, "reason", "")
+            await self._dead(item, batch, f"an earlier delivery could not be ruled out: {reason}")
+            return True
+        else:
+            after = self.backoff(item.attempts + 1)
         unsure = item.last_error or ""
         self.metrics.retries.labels(item.platform, "unsure").inc()
         await self._retry(item, batch, after, unsure, count_attempt=not limited)

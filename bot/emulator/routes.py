@@ -26,6 +26,7 @@ from bot.services import Services
 from bot.web.pages import check_page_post, html_page
 from bot.webhooks.schemas import LeadIn
 from core.demo_inbound import simulated_lead
+from core.ids import MAX_ID
 from core.model import Rep, Team
 from core.schedule import zone_is_known
 from handlers.targets import EMULATOR_TEAM
@@ -44,21 +45,25 @@ class Emulator:
     chat: EmulatorChat
 
 
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""A database id in a request body: anything else is a clear 400, never an overflow."""
+
+
 class SayIn(BaseModel):
-    rep: int
+    rep: RowId
     text: str = Field(min_length=1, max_length=3000)
 
 
 class PressIn(BaseModel):
-    rep: int
-    entry: int
+    rep: RowId
+    entry: RowId
     action_id: str = Field(max_length=255)
     value: str = Field(max_length=2000)
 
 
 class FormIn(BaseModel):
-    rep: int
-    entry: int
+    rep: RowId
+    entry: RowId
     values: dict[
         Annotated[str, Field(max_length=50)], Annotated[str, Field(max_length=5000)] | None
     ]
@@ -76,7 +81,7 @@ class LeadFormIn(BaseModel):
 
 
 class ClockIn(BaseModel):
-    rep: int
+    rep: RowId
     minutes: int | None = Field(None, ge=1, le=14 * 24 * 60)
     next_morning: bool = False
 
@@ -107,7 +112,9 @@ def emulator_router(emulator: Emulator) -> APIRouter:
 
     @router.get("/api/view")
     async def view(
-        rep: Annotated[int, Query()], team: Annotated[int | None, Query()] = None, seen: str = ""
+        rep: Annotated[int, Query(ge=1, le=MAX_ID)],
+        team: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        seen: str = "",
     ) -> dict[str, Any]:
         return await asyncio.to_thread(view_of, services, desk, rep, team, seen)
 

@@ -4,8 +4,10 @@
 - Every page carries a Content-Security-Policy that allows scripts and styles from this app
   only (no inline script, nothing from a CDN), refuses framing, and keeps form posts here.
 - A POST must carry the page's token (`X-Dealbot-Page-Token`, made once per process) and, when
-  the browser sends an Origin, come from this very origin: another site cannot make a visitor's
-  browser press a button here.
+  the browser sends an Origin, come from one of this app's origins (localhost, 127.0.0.1 or [::1]
+  at the port the server listens on, or a `DEALBOT_PUBLIC_HOSTS` name): another site cannot make
+  a visitor's browser press a button here. The request's own Host is not the yardstick, since a
+  site whose name was rebound to this machine sends its own name there.
 - Who may see them at all is `bot.admin_access`: this machine, or the admin token.
 """
 
@@ -20,6 +22,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bot.admin_access import origin_allowed
 
 WEB = Path(__file__).parent
 TOKEN_HEADER = "x-dealbot-page-token"
@@ -70,10 +74,10 @@ def check_page_post(request: Request) -> None:
     if not hmac.compare_digest(offered.encode(), page_token(request.app).encode()):
         raise HTTPException(403, detail="Reload the page: this request lacks its page token.")
     origin = request.headers.get("origin")
-    if origin is not None and origin != own_origin(request):
+    if origin is None:
+        return
+    server = request.scope.get("server")
+    own_port = server[1] if server else None
+    public_hosts = request.app.state.settings.public_host_names
+    if not origin_allowed(origin, public_hosts=public_hosts, own_port=own_port):
         raise HTTPException(403, detail="Requests from other sites are refused.")
-
-
-def own_origin(request: Request) -> str:
-    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
-    return f"{request.url.scheme}://{host}"
