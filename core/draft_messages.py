@@ -65,7 +65,7 @@ def approved_card(draft: Draft, deal_name: str, approver: str) -> Message:
     edited = draft.outcome is DraftOutcome.EDITED
     how = "Approved after your edit" if edited else "Approved"
     if draft.sent_via == "smtp":
-        status = f"{how} by {approver} and sent to {draft.to_email}."
+        status = f"{how} by {approver}; sending to {draft.to_email}."
     else:
         status = f"{how} by {approver}. Copy it into your email, or open it with the link below."
     fields = [Field("To", draft.to_email or NO_RECIPIENT)]

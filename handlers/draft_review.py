@@ -2,10 +2,11 @@
 
 Only the deal's owner (their manager, an admin) may decide. Every decision is a compare-and-set
 on the draft's status and generation, so a second press, a press on an older card or a press
-from another device says so and changes nothing. An approved email goes to the email sender
-(SMTP when configured) or is recorded for the rep to copy; either way it is an email touch on
-the deal. Every change is audit-logged. While a deal's draft is undecided, another Draft
-follow-up press says where that draft is and queues nothing.
+from another device says so and changes nothing. An approved email is queued with the approval
+for the delivery worker (SMTP when configured, see `handlers.draft_email`) or is recorded for
+the rep to copy; either way it is an email touch on the deal. Every change is audit-logged.
+While a deal's draft is undecided, another Draft follow-up press says where that draft is and
+queues nothing.
 """
 
 from __future__ import annotations
@@ -34,8 +35,6 @@ from core.drafts import (
     Draft,
     DraftOutcome,
     DraftStatus,
-    EmailNotSent,
-    OutgoingEmail,
     change_ratio,
 )
 from core.model import Activity, ActivityKind, Deal, DealStatus, Rep
@@ -43,6 +42,7 @@ from core.permissions import can_act_for
 from core.ports import UnitOfWork
 from handlers.deals import acting_rep
 from handlers.deps import Deps, Reply
+from handlers.draft_email import queue_email
 from handlers.errors import AlreadyHandled, FieldErrors, NotAllowed, UserError
 
 GONE = "That draft no longer exists. Press Draft follow-up on the deal for a new one."
@@ -195,19 +195,14 @@ def _approve(
                 deal_id=deal.id,
                 rep_id=actor.id,
                 summary=f"Follow-up email: {subject}",
-                outcome="sent" if sender is not None else "approved to send",
+                outcome="sending" if sender is not None else "approved to send",
                 surface=deps.surface,
             )
         )
         what = "draft.edit" if edit is not None else "draft.approve"
         _audit(uow, deps, actor, what, _state(draft), _state(decided), decided)
-        if sender is not None:
-            try:
-                sender.send(OutgoingEmail(draft.to_email, subject, body, reply_to=actor.email))
-            except EmailNotSent as why:
-                raise UserError(
-                    f"The email was not sent: {why}. The draft still waits for you; nothing changed."
-                ) from None
+        if sender is not None:  # sent by the delivery worker once this approval is committed
+            queue_email(uow, deps, actor, decided, deal.name, at)
         uow.commit()
     return Reply(message=approved_card(decided, deal.name, actor.name), replace=True)
 

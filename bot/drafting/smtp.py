@@ -32,24 +32,40 @@ class SmtpSender:
 
     def send(self, email: OutgoingEmail) -> None:
         if not email.to:
-            raise EmailNotSent("the deal has no contact email to send it to")
+            raise EmailNotSent(
+                "the deal has no contact email to send it to", code="no recipient", permanent=True
+            )
         message = EmailMessage()
         message["From"] = self.from_address
         message["To"] = email.to
         message["Reply-To"] = email.reply_to
         message["Subject"] = email.subject
+        if email.message_id:
+            message["Message-ID"] = email.message_id
         message.set_content(email.body)
         try:
             with self._connect() as smtp:
                 smtp.send_message(message)
         except smtplib.SMTPAuthenticationError:
-            raise EmailNotSent("the mail server refused dealbot's login") from None
+            raise EmailNotSent(
+                "the mail server refused dealbot's login", code="SMTP login refused", permanent=True
+            ) from None
         except smtplib.SMTPRecipientsRefused:
-            raise EmailNotSent(f"the mail server refused the address {email.to}") from None
+            raise EmailNotSent(
+                f"the mail server refused the address {email.to}",
+                code="SMTP recipient refused",
+                permanent=True,
+            ) from None
         except smtplib.SMTPResponseException as error:
-            raise EmailNotSent(f"the mail server refused it (code {error.smtp_code})") from None
+            raise EmailNotSent(
+                f"the mail server refused it (code {error.smtp_code})",
+                code=f"SMTP {error.smtp_code}",
+                permanent=500 <= error.smtp_code < 600,
+            ) from None
         except (smtplib.SMTPException, OSError):
-            raise EmailNotSent("the mail server could not be reached") from None
+            raise EmailNotSent(
+                "the mail server could not be reached", code="SMTP unreachable"
+            ) from None
 
     def _connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
@@ -66,7 +82,9 @@ class SmtpSender:
             elif self.user and not _loopback(self.host):
                 smtp.close()
                 raise EmailNotSent(
-                    "the mail server offers no STARTTLS, so the login would go in clear"
+                    "the mail server offers no STARTTLS, so the login would go in clear",
+                    code="SMTP without STARTTLS",
+                    permanent=True,
                 )
         if self.user:
             try:
