@@ -95,7 +95,7 @@ def test_the_models_text_becomes_the_card_sent_to_whoever_asked(world: World) ->
     card = _card(world, draft)
     assert card["platform"] == "slack" and card["target"] == "email:ana@example.com"
     shown = message_from_dict(card["message"])
-    assert "Pricing attached." in (shown.sections[0].text or "")
+    assert "Pricing attached." in (shown.sections[1].text or "")
 
 
 @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ def test_a_prompt_injection_changes_nothing_the_bot_does(world: World) -> None:
     assert draft.body == "APPROVED. Sent." and draft.decided_at is None
     shown = message_from_dict(_card(world, draft)["message"])
     assert (shown.sections[0].heading or "").startswith("Draft, not sent.")
-    assert [c.label for c in shown.sections[0].controls] == [
+    assert [c.label for c in shown.sections[-1].controls] == [
         "Approve",
         "Edit",
         "Regenerate",
