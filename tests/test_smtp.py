@@ -158,6 +158,24 @@ def test_a_refused_address_goes_dead_and_the_rep_is_told(world: World) -> None:
     assert "refused the address sarah@acme.com" in str(told.payload["message"])
 
 
+@pytest.mark.parametrize("password", ["pa/ss99", "pa#ss99", "pa?ss99", "123/ss99"])
+def test_a_password_with_unescaped_specials_is_refused_without_echoing_it(password: str) -> None:
+    url = f"smtp://dealbot:{password}@mail.acme.com:587"
+    with pytest.raises(SettingsError) as refused:
+        load_settings(smtp_url=url, smtp_from="dealbot@acme.com")
+    assert "DEALBOT_SMTP_URL: could not be read; percent-encode special characters" in str(
+        refused.value
+    )
+    assert "ss99" not in str(refused.value) and "pa" not in str(refused.value).split(";")[0]
+    if not password[0].isdigit():
+        with pytest.raises(ValueError) as unread:
+            SmtpSender(url, "dealbot@acme.com")
+        assert "ss99" not in str(unread.value) and "'pa'" not in str(unread.value)
+        assert unread.value.__cause__ is None and unread.value.__context__ is not None
+    escaped = url.replace(password, password.replace("/", "%2F").replace("#", "%23"))
+    load_settings(smtp_url=escaped.replace("?", "%3F"), smtp_from="dealbot@acme.com")
+
+
 @pytest.mark.parametrize(
     ("overrides", "problem"),
     [

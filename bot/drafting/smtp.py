@@ -13,6 +13,7 @@ import ssl
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
+from bot.settings import SMTP_URL_UNREADABLE
 from core.drafts import EmailNotSent, OutgoingEmail
 
 TIMEOUT_SECONDS = 30.0
@@ -25,7 +26,11 @@ class SmtpSender:
         parts = urlsplit(url)
         self.tls = parts.scheme == "smtps"
         self.host = parts.hostname or "localhost"
-        self.port = parts.port or (465 if self.tls else 587)
+        try:
+            port = parts.port
+        except ValueError:  # its message quotes part of the URL: the password, when misread
+            raise ValueError(SMTP_URL_UNREADABLE) from None
+        self.port = port or (465 if self.tls else 587)
         self.user = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password or "")
         self.from_address, self.timeout = from_address, timeout
