@@ -65,6 +65,9 @@ T0 = NOW - timedelta(days=60)
         (T0, [_change(1, T0 + timedelta(days=2), "Lost")], (False, False, True)),
         (T0, [_change(1, T0 + timedelta(days=2), "Qualification")], (False, False, False)),
         (T0, [_change(1, T0 - timedelta(hours=1), "Proposal")], (False, False, False)),
+        # "Advance stage" on the list: done and moved by the same press, at the same instant.
+        (T0, [_change(1, T0, "Proposal")], (False, False, False)),
+        (T0, [_change(1, T0, "Won", "Negotiation")], (False, False, False)),
         (T0, [_change(1, T0 + timedelta(days=1), "Demo", None)], (False, False, False)),
         # Not done: the window runs from the showing, two days before.
         (None, [_change(1, T0 + timedelta(days=11), "Proposal")], (True, False, False)),
