@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from core.draft_commands import (
     ApproveDraft,
@@ -45,6 +46,8 @@ from handlers.deps import Deps, Reply
 from handlers.draft_email import queue_email
 from handlers.errors import AlreadyHandled, FieldErrors, NotAllowed, UserError
 
+ABANDONED_AFTER = timedelta(days=7)
+"""An undecided draft older than this no longer blocks a new Draft follow-up on its deal."""
 GONE = "That draft no longer exists. Press Draft follow-up on the deal for a new one."
 NOT_YOURS = "That deal belongs to someone else, so you can't draft or decide its follow-ups."
 NO_RECIPIENT = (
@@ -64,12 +67,42 @@ def request_draft(command: RequestDraft, deps: Deps) -> Reply:
         owner = _owner(uow, deal, actor)
         if deal.status is not DealStatus.OPEN:
             raise AlreadyHandled(f"{deal.name} is closed, so there is no follow-up to draft.")
-        draft = uow.drafts.add_request(Draft(deal.id or 0, owner.id or 0, actor.id or 0, at))
+        draft = _add_request(
+            uow, deps, Draft(deal.id or 0, owner.id or 0, actor.id or 0, at), owner
+        )
         if draft is None:  # one undecided draft per deal, however many presses and processes
             raise AlreadyHandled(_in_flight_text(uow, deal, actor))
         _audit(uow, deps, actor, "draft.request", None, {"deal": deal.id}, draft)
         uow.commit()
     return Reply(message=drafting_notice(deal.name))
+
+
+def _add_request(uow: UnitOfWork, deps: Deps, request: Draft, owner: Rep) -> Draft | None:
+    """The stored request; None while the deal's undecided draft still has someone to decide it.
+
+    An undecided draft whose requester can no longer act for the deal's owner (the deal was
+    reassigned) or that waited over `ABANDONED_AFTER` would block the deal for good: it is
+    closed without an outcome, as no decision was made, and the new request takes its place.
+    """
+    draft = uow.drafts.add_request(request)
+    if draft is not None:
+        return draft
+    pending = uow.drafts.undecided_for_deal(request.deal_id)
+    if pending is None or not _abandoned(uow, pending, owner, request.requested_at):
+        return None
+    closed = dataclasses.replace(pending, status=DraftStatus.REJECTED, claimed_by=None)
+    if not uow.drafts.replace(closed, expected=pending):
+        return None
+    actor = uow.reps.get(request.requested_by) or owner
+    _audit(uow, deps, actor, "draft.close_abandoned", _state(pending), _state(closed), closed)
+    return uow.drafts.add_request(request)
+
+
+def _abandoned(uow: UnitOfWork, pending: Draft, owner: Rep, at: datetime) -> bool:
+    if at - pending.requested_at > ABANDONED_AFTER:
+        return True
+    requester = uow.reps.get(pending.requested_by)
+    return requester is None or not can_act_for(requester, owner)
 
 
 def approve_draft(command: ApproveDraft, deps: Deps) -> Reply:
