@@ -6,9 +6,10 @@ database is SQLite or PostgreSQL.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,8 +25,11 @@ from core.draft_commands import (
     RequestDraft,
 )
 from core.draft_prompt import DATA_CLOSE, DATA_OPEN
+from core.draft_template import template_email
 from core.drafts import Draft, DraftOutcome, DraftStatus
 from core.messages import message_from_dict
+from core.model import Activity, ActivityKind
+from handlers.draft_facts import deal_context
 from handlers.draft_review import (
     approve_draft,
     edit_draft,
@@ -272,3 +276,32 @@ def test_regenerate_writes_a_new_generation_and_the_old_card_is_stale(world: Wor
     with world.uow_factory() as uow:
         stored = uow.drafts.get(draft.id or 0)
     assert stored is not None and stored.final_body == "New text"
+
+
+def test_draft_dates_are_the_reps_own_calendar_days(world: World) -> None:
+    evening = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 19:00 on the 23rd in Los Angeles
+    with world.uow_factory() as uow:
+        ana = uow.reps.get(world.ana)
+        assert ana is not None
+        uow.reps.update(dataclasses.replace(ana, time_zone="America/Los_Angeles"))
+        uow.activities.add(
+            Activity(ActivityKind.CALL, datetime(2026, 11, 23, 18, 0, tzinfo=UTC),  # 10:00 local
+                     deal_id=world.deal, rep_id=world.ana, summary="Sarah asked for a demo",
+                     outcome="Connected")
+        )  # fmt: skip
+        deal = uow.deals.get(world.deal)
+        assert deal is not None and deal.next_action is not None
+        uow.deals.update(
+            dataclasses.replace(
+                deal, next_action=dataclasses.replace(deal.next_action, due=date(2026, 11, 24))
+            )
+        )
+        uow.commit()
+    request_draft(RequestDraft(world.ana, world.deal), world.deps)
+    (draft,) = claim_drafts(world.deps, worker="w", stale_after=STALE, limit=1)
+    with world.uow_factory() as uow:
+        facts = deal_context(uow, draft, at=evening).facts
+    assert facts.today == date(2026, 11, 23)
+    assert facts.touches[0].on == date(2026, 11, 23)
+    subject, body = template_email(facts)
+    assert "tomorrow" in body and "today" in body  # the step due on the 24th; the call on the 23rd
