@@ -184,6 +184,8 @@ def _text_errors(subject: str, body: str) -> dict[str, str]:
     errors = {}
     if not subject.strip():
         errors["subject"] = "Give the email a subject."
+    elif "\r" in subject or "\n" in subject:
+        errors["subject"] = "Keep the subject on one line: remove the line break."
     elif len(subject) > MAX_SUBJECT:
         errors["subject"] = (
             f"Keep the subject under {MAX_SUBJECT} characters (this is {len(subject)})."

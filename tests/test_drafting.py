@@ -240,6 +240,8 @@ def test_bad_edits_say_what_to_fix_and_change_nothing(world: World) -> None:
         ("Hi", "   ", "body"),
         ("Hi", "x" * 5001, "body"),
         ("", "ok", "subject"),
+        ("Pricing\r\nBcc: everyone@example.com", "ok", "subject"),
+        ("Pricing\nfor Acme", "ok", "subject"),
     ]:
         with pytest.raises(FieldErrors) as caught:
             edit_draft(EditDraft(world.ana, draft.id or 0, 1, subject, body), world.deps)
