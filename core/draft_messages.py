@@ -58,6 +58,7 @@ def review_card(draft: Draft, deal_name: str) -> Message:
     approve = (Button("Approve", DRAFT_APPROVE, value, Style.PRIMARY),) if whole else ()
     sections.append(
         Section(
+            heading="Your decision",
             fields=(
                 Field("To", draft.to_email or NO_RECIPIENT),
                 Field("Written by", _writer(draft)),

@@ -68,7 +68,7 @@ def test_a_long_body_is_shown_whole_down_to_its_last_line() -> None:
     body = f"{body}\n\n{TAIL}"
     assert len(body) == 2573
     slack, slack_buttons = _slack_text(body)
-    assert TAIL in slack and "".join(slack.split()).endswith("".join(body.split()))
+    assert TAIL in slack and "".join(body.split()) in "".join(slack.split())
     assert "Approve" in slack_buttons
     teams, teams_buttons = _teams_text(body)
     assert TAIL in teams and "".join(body.split()) in "".join(teams.split())
@@ -78,7 +78,7 @@ def test_a_long_body_is_shown_whole_down_to_its_last_line() -> None:
 def test_a_body_of_ampersands_survives_slacks_escaping_whole() -> None:
     body = "Terms & conditions & " * 238 + TAIL
     slack, buttons = _slack_text(body)
-    assert "".join(slack.split()).endswith("".join(body.split())) and "Approve" in buttons
+    assert "".join(body.split()) in "".join(slack.split()) and "Approve" in buttons
     slack, buttons = _slack_text("&" * 5000)
     assert slack.count("&") == 5000 and "Approve" in buttons
 
