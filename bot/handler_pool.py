@@ -15,6 +15,7 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from bot.failures import failure_summary
 from bot.services import Services, build_services
 from bot.settings import Settings
 from core.commands import Command
@@ -38,9 +39,11 @@ def run_handler(command: Command, deps: Deps) -> Reply | str:
         return dispatch(command, deps)
     except UserError as error:
         return str(error)
-    except Exception:
+    except Exception as error:  # logged by kind and place: its message may quote customer data
         ref = uuid.uuid4().hex[:8]
-        log.exception("%s failed (reference %s)", type(command).__name__, ref)
+        log.error(
+            "%s failed (reference %s): %s", type(command).__name__, ref, failure_summary(error)
+        )
         return INTERNAL.format(ref=ref)
 
 

@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
+from bot.delivery.email import EmailMessenger
 from bot.delivery.wiring import build_delivery_worker
 from bot.drafting.worker import drafting_lifespan
 from bot.emulator.wiring import emulator_lifespan
@@ -15,6 +16,7 @@ from bot.scheduler import digest_clock_lifespan
 from bot.services import Services
 from bot.slack.render import render_message
 from bot.teams.app import build_teams_messenger
+from handlers.draft_email import email_not_sent
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ async def delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.engine,
         slack_render=render_message,
         teams=build_teams_messenger(services),
+        email=build_email_messenger(services),
         metrics=services.metrics,
     )
     if worker is None:
@@ -60,6 +63,17 @@ async def delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         services.wake_delivery = _nothing
         await worker.stop()
+
+
+def build_email_messenger(services: Services) -> EmailMessenger | None:
+    """Approved follow-ups by SMTP when it is configured; None leaves them to the rep to copy."""
+    sender, from_address = services.email_sender, services.settings.smtp_from
+    if sender is None or from_address is None:
+        return None
+    deps = services.deps("email")
+    return EmailMessenger(
+        sender, from_address, lambda payload, why: email_not_sent(deps, payload, why)
+    )
 
 
 @asynccontextmanager

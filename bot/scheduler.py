@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC
-from pathlib import Path
 from typing import TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
@@ -26,6 +24,7 @@ from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from fastapi import FastAPI
 
+from bot.failures import failure_summary
 from bot.nightly import Retrained, run_nightly_retrain
 from bot.services import Services
 from core.facts import DealFacts, LeadFacts
@@ -174,23 +173,6 @@ def count_levels(services: Services, run: SweepRun) -> None:
                          ("escalation", run.escalations)):  # fmt: skip
         if fired:
             levels.labels(level).inc(fired)
-
-
-def failure_summary(error: BaseException) -> str:
-    """The error's kind and where it happened, never its message.
-
-    Messages can carry personal data: a database error quotes the statement's parameters, which
-    hold names and emails. The kind and the place are enough to start looking.
-    """
-    kind = type(error).__name__
-    cause = getattr(error, "orig", None) or error.__cause__
-    if cause is not None:
-        kind += f" ({type(cause).__module__}.{type(cause).__name__})"
-    frames = traceback.extract_tb(error.__traceback__)
-    ours = [f for f in frames if "/site-packages/" not in f.filename] or frames
-    if ours:
-        kind += f" at {Path(ours[-1].filename).name}:{ours[-1].lineno}"
-    return kind
 
 
 def run_digest_pass(services: Services, clock: Clock) -> DigestRun:

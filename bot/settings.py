@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -433,6 +433,8 @@ def _drafting_makes_sense(settings: Settings) -> None:
     if settings.smtp_url is None:
         return
     url = urlsplit(settings.smtp_url.get_secret_value().strip())
+    if not _smtp_url_readable(url):
+        raise ValueError(SMTP_URL_UNREADABLE)
     if url.scheme not in ("smtp", "smtps") or not url.hostname:
         raise ValueError(
             "DEALBOT_SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465"
@@ -442,6 +444,23 @@ def _drafting_makes_sense(settings: Settings) -> None:
             "DEALBOT_SMTP_URL is set but DEALBOT_SMTP_FROM is not an email address: set the "
             "address approved follow-ups are sent from"
         )
+
+
+SMTP_URL_UNREADABLE = (
+    "DEALBOT_SMTP_URL: could not be read; percent-encode special characters in the password "
+    "(/ as %2F, # as %23, ? as %3F, @ as %40)"
+)
+
+
+def _smtp_url_readable(url: SplitResult) -> bool:
+    """False when the URL cannot mean what was written: an unescaped `/`, `#` or `?` in the
+    password ends the host part early, leaving a port that is no number or an `@` after it.
+    The message never quotes the URL: it holds the password."""
+    try:
+        url.port  # noqa: B018  (raises on a port that is no number)
+    except ValueError:
+        return False
+    return "@" not in f"{url.path}{url.query}{url.fragment}"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -2,12 +2,15 @@
 
 For each kind of action on deals (follow-up, overdue next step, gone quiet) we count the done
 actions whose deal then advanced or was won within 14 days, and the same for actions shown but
-not done (the baseline: what happens anyway). Each rate is a Beta posterior whose prior is the
-overall rate with a modest strength (`PRIOR_STRENGTH` pseudo-actions), so a kind with little
-history sits at the overall rates. The kind's lift (done rate / baseline rate) is divided by the
-overall lift, because reps pick the promising deals to act on and that selection inflates every
-kind alike: what is left says which kinds pay off more than the others. The multiplier on a
-ranked item's score is that relative lift, clipped to [0.5, 2]. No history: every multiplier is 1.
+not done (the baseline: what happens anyway). The kind's lift (done rate / baseline rate) is
+divided by the overall lift, because reps pick the promising deals to act on and that selection
+inflates every kind alike: what is left says which kinds pay off more than the others. The
+overall lift is the kinds' lifts weighted by their done actions (pooled rates would let kinds with
+different baselines skew it). Rates are Beta posteriors with a modest strength
+(`PRIOR_STRENGTH` pseudo-actions): the baseline's prior is the overall baseline, and the done
+rate's prior is the kind's baseline times the overall lift, so it is the lift that is shrunk and
+a kind with little done history sits at a multiplier near 1. The multiplier on a ranked item's
+score is that relative lift, clipped to [0.5, 2]. No history: every multiplier is 1.
 """
 
 from __future__ import annotations
@@ -141,15 +144,19 @@ def estimate_action_effects(
     if not counts:
         return NO_EFFECTS
     totals = [sum(row[i] for row in counts.values()) for i in range(4)]
-    # Laplace-smoothed overall rates: never 0 or 1, so the ratios below stay finite.
-    overall_done = (totals[1] + 1) / (totals[0] + 2)
+    # Laplace-smoothed overall baseline: never 0 or 1, so the ratios below stay finite.
     overall_base = (totals[3] + 1) / (totals[2] + 2)
-    overall_lift = overall_done / overall_base
+    base_rates = {
+        kind: _posterior(row[3], row[2], overall_base, prior_strength)
+        for kind, row in counts.items()
+    }
+    overall_lift = _overall_lift(counts, base_rates)
     low, high = bounds
     effects = {}
     for kind, (done, done_moved, not_done, not_done_moved) in counts.items():
-        done_rate = _posterior(done_moved, done, overall_done, prior_strength)
-        base_rate = _posterior(not_done_moved, not_done, overall_base, prior_strength)
+        base_rate = base_rates[kind]
+        done_prior = min(0.99, base_rate * overall_lift)  # no done evidence: a multiplier of 1
+        done_rate = _posterior(done_moved, done, done_prior, prior_strength)
         lift = done_rate / base_rate / overall_lift
         effects[kind] = KindEffect(
             kind,
@@ -162,3 +169,20 @@ def estimate_action_effects(
             round(min(high, max(low, lift)), 4),  # as stored, so a reloaded estimate ranks alike
         )
     return ActionEffects(effects)
+
+
+def _overall_lift(
+    counts: Mapping[ActionKind, list[int]], base_rates: Mapping[ActionKind, float]
+) -> float:
+    """Each kind's lift (smoothed done rate / its own baseline) weighted by its done actions.
+
+    Pooled rates would compare kinds with different baselines: a kind done often on deals that
+    move anyway would set everyone's bar. 1 when nothing was done.
+    """
+    weight = sum(row[0] for row in counts.values())
+    if weight == 0:
+        return 1.0
+    lifts = (
+        (row[1] + 1) / (row[0] + 2) / base_rates[kind] * row[0] for kind, row in counts.items()
+    )
+    return sum(lifts) / weight

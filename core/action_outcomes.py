@@ -84,7 +84,9 @@ def action_outcomes(
             continue
         start = action.started_at
         end = min(start + window, as_of)
-        inside = [c for c in by_deal.get(action.subject_id, ()) if start <= c.changed_at <= end]
+        # Strictly after the start: "Advance stage" on the list marks the action done and moves
+        # the deal at the same instant, and that move is the action, not what followed it.
+        inside = [c for c in by_deal.get(action.subject_id, ()) if start < c.changed_at <= end]
         outcomes.append(
             ActionOutcome(
                 action=action,

@@ -7,6 +7,7 @@ approved or sent until someone presses Approve.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 
 from core.draft_commands import (
@@ -22,26 +23,48 @@ from core.draft_template import TEMPLATE_MODEL
 from core.drafts import Draft, DraftOutcome, DraftStatus
 from core.messages import Button, Field, Form, FormField, Message, Section, Style
 
-PREVIEW_CHARS = 2500
+SECTION_TEXT_LIMIT = 2900
+"""Characters of one section's text as Slack counts them (escaped; it cuts at 3,000), with room
+for its markup. Teams shows 3,000 a text block."""
+CARD_BODY_BUDGET = 18_000
+"""Bytes of a draft's body in a Teams card (which holds about 24 KB in all)."""
+LINE_COST = 90
+"""Bytes a Teams card spends on each line of text besides the text itself."""
+ELLIPSIS = "…"
+TOO_LONG = (
+    "This draft is too long to show whole here, so it cannot be approved from this card. "
+    "Press Edit to read all of it and approve it from there."
+)
 NO_RECIPIENT = "no contact email on this deal: add the recipient yourself"
 
 
 def review_card(draft: Draft, deal_name: str) -> Message:
-    """The draft to review, with Approve, Edit, Regenerate and Reject."""
+    """The draft to review, whole, with Approve, Edit, Regenerate and Reject.
+
+    Approve sends exactly the text on the card, so the card shows all of it, over several
+    sections when needed. A body too long for any surface to show whole gets no Approve
+    button: Edit shows all of it, and approving from there sends what the rep read.
+    """
     value = draft_value(draft.id or 0, draft.generation)
-    sections = []
-    if draft.note:
-        sections.append(Section(text=draft.note))
+    parts = body_parts(draft.body)
+    whole = fits_a_card(parts)
+    sections = [Section(text=draft.note)] if draft.note else []
+    sections.append(Section(heading=f"Draft, not sent. Subject: {draft.subject}"))
+    if whole:
+        sections.extend(Section(text=part) for part in parts)
+    else:
+        sections.append(Section(text=parts[0] + ELLIPSIS))
+        sections.append(Section(text=TOO_LONG))
+    approve = (Button("Approve", DRAFT_APPROVE, value, Style.PRIMARY),) if whole else ()
     sections.append(
         Section(
-            heading=f"Draft, not sent. Subject: {draft.subject}",
-            text=_preview(draft.body),
+            heading="Your decision",
             fields=(
                 Field("To", draft.to_email or NO_RECIPIENT),
                 Field("Written by", _writer(draft)),
             ),
             controls=(
-                Button("Approve", DRAFT_APPROVE, value, Style.PRIMARY),
+                *approve,
                 Button("Edit", DRAFT_EDIT, value),
                 Button("Regenerate", DRAFT_REGENERATE, value),
                 Button("Reject", DRAFT_REJECT, value, Style.DANGER),
@@ -58,6 +81,33 @@ def review_card(draft: Draft, deal_name: str) -> Message:
     )
 
 
+def body_parts(body: str) -> list[str]:
+    """The body in pieces that every surface shows whole, broken at a line or a space if one is
+    near: each at most `SECTION_TEXT_LIMIT` characters once Slack has escaped `&`, `<`, `>`."""
+    parts, start = [], 0
+    while start < len(body):
+        end, shown = start, 0
+        while end < len(body) and shown + _shown_length(body[end]) <= SECTION_TEXT_LIMIT:
+            shown += _shown_length(body[end])
+            end += 1
+        if end < len(body):
+            gap = max(body.rfind("\n", start, end), body.rfind(" ", start, end))
+            end = gap + 1 if gap > start + (end - start) // 2 else end
+        parts.append(body[start:end])
+        start = end
+    return parts or [""]
+
+
+def fits_a_card(parts: list[str]) -> bool:
+    """Whether Teams' card budget holds these pieces whole (as JSON, with a block per line)."""
+    cost = sum(len(json.dumps(p).encode()) + LINE_COST * (p.count("\n") + 1) for p in parts)
+    return cost <= CARD_BODY_BUDGET
+
+
+def _shown_length(text: str) -> int:
+    return len(text) + 4 * text.count("&") + 3 * (text.count("<") + text.count(">"))
+
+
 def approved_card(draft: Draft, deal_name: str, approver: str) -> Message:
     """After Approve (or an edit): the email as approved, ready to copy or already sent."""
     subject = draft.final_subject or draft.subject
@@ -65,7 +115,7 @@ def approved_card(draft: Draft, deal_name: str, approver: str) -> Message:
     edited = draft.outcome is DraftOutcome.EDITED
     how = "Approved after your edit" if edited else "Approved"
     if draft.sent_via == "smtp":
-        status = f"{how} by {approver} and sent to {draft.to_email}."
+        status = f"{how} by {approver}; sending to {draft.to_email}."
     else:
         status = f"{how} by {approver}. Copy it into your email, or open it with the link below."
     fields = [Field("To", draft.to_email or NO_RECIPIENT)]
@@ -77,7 +127,7 @@ def approved_card(draft: Draft, deal_name: str, approver: str) -> Message:
         sections=(
             Section(text=status),
             Section(heading=f"Subject: {subject}", fields=tuple(fields)),
-            *(Section(text=part) for part in _parts(body)),
+            *(Section(text=part) for part in body_parts(body)),
         ),
         footer=f"Recorded as an email on {deal_name}.",
         private=False,
@@ -157,12 +207,3 @@ def mailto_link(to_email: str | None, subject: str) -> str:
 
 def _writer(draft: Draft) -> str:
     return "the template (no model)" if draft.model == TEMPLATE_MODEL else draft.model
-
-
-def _parts(body: str) -> list[str]:
-    """The whole approved text, in pieces every surface shows whole (Slack: 3,000 a section)."""
-    return [body[start : start + PREVIEW_CHARS] for start in range(0, len(body), PREVIEW_CHARS)]
-
-
-def _preview(body: str) -> str:
-    return body if len(body) <= PREVIEW_CHARS else body[: PREVIEW_CHARS - 1] + "…"

@@ -115,6 +115,8 @@ class OutgoingEmail:
     body: str
     reply_to: str
     """The rep's address, so answers go to them."""
+    message_id: str | None = None
+    """A fixed Message-ID for this approval, so a resend of the same email is recognisable."""
 
 
 class ModelUnavailable(Exception):
@@ -122,4 +124,12 @@ class ModelUnavailable(Exception):
 
 
 class EmailNotSent(Exception):
-    """The email sender could not send; says why, in words a rep can act on."""
+    """The email sender could not send; says why, in words a rep can act on.
+
+    `code` is a short reason without customer data (it is stored with the outbox row);
+    `permanent` means trying again cannot help (a refused address or login).
+    """
+
+    def __init__(self, why: str, *, code: str = "not sent", permanent: bool = False) -> None:
+        super().__init__(why)
+        self.code, self.permanent = code, permanent

@@ -241,9 +241,18 @@ class ActionRepository(Protocol):
         ...
 
     def history(
-        self, *, since: datetime, until: datetime, rep_ids: Sequence[int] | None = None
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        rep_ids: Sequence[int] | None = None,
+        done_since: datetime | None = None,
     ) -> list[ActionRecord]:
-        """Actions first shown in [since, until) (of these reps), oldest first: the learning loop."""
+        """Actions first shown in [since, until) (of these reps), oldest first: the learning loop.
+
+        With `done_since`, also the actions done in [done_since, until) that were first shown
+        earlier (the ROI report: an item listed for weeks counts in the week it was done).
+        """
         ...
 
     def hidden_by_rep(

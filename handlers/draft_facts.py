@@ -6,14 +6,16 @@ among them) are merged newest first. All of it goes to the model only inside the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from core.draft_prompt import MAX_TOUCHES, DraftFacts, Touch
 from core.drafts import Draft
-from core.model import Activity
+from core.model import Activity, Rep
 from core.money import format_amount
 from core.ports import UnitOfWork
+from core.schedule import local_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +38,13 @@ def deal_context(uow: UnitOfWork, draft: Draft, *, at: datetime) -> DealContext:
     if lead is not None and lead.id is not None:
         touches += uow.activities.for_leads([lead.id])
     touches.sort(key=lambda a: a.occurred_at, reverse=True)
+    past = [a for a in touches if a.occurred_at <= at][:MAX_TOUCHES]
+    day = _local_day(rep)
     facts = DraftFacts(
         deal=deal.name,
         stage=deal.stage,
         rep=rep.name if rep else "",
-        today=at.date(),
+        today=day(at),
         account=account.name if account else None,
         industry=account.industry if account else None,
         contact=contact.name if contact else None,
@@ -48,14 +52,22 @@ def deal_context(uow: UnitOfWork, draft: Draft, *, at: datetime) -> DealContext:
         amount=format_amount(deal.amount, deal.currency) if deal.amount else None,
         next_step=deal.next_action.text if deal.next_action else None,
         next_step_due=deal.next_action.due if deal.next_action else None,
-        touches=tuple(_touch(a) for a in touches[:MAX_TOUCHES] if a.occurred_at <= at),
+        touches=tuple(_touch(a, day(a.occurred_at)) for a in past),
     )
     return DealContext(facts, deal.name, contact.email if contact else None)
 
 
-def _touch(activity: Activity) -> Touch:
+def _local_day(rep: Rep | None) -> Callable[[datetime], date]:
+    """The date on the rep's calendar: "today" and "yesterday" are theirs, not UTC's (at 19:00
+    in Los Angeles it is already tomorrow in UTC, and a due date would read as a day off)."""
+    if rep is None:
+        return lambda at: at.date()
+    return lambda at: local_now(rep, at).date()
+
+
+def _touch(activity: Activity, on: date) -> Touch:
     return Touch(
-        on=activity.occurred_at.date(),
+        on=on,
         kind=activity.kind.value,
         gist=activity.summary,
         outcome=activity.outcome,

@@ -2,16 +2,18 @@
 
 Only the deal's owner (their manager, an admin) may decide. Every decision is a compare-and-set
 on the draft's status and generation, so a second press, a press on an older card or a press
-from another device says so and changes nothing. An approved email goes to the email sender
-(SMTP when configured) or is recorded for the rep to copy; either way it is an email touch on
-the deal. Every change is audit-logged. While a deal's draft is undecided, another Draft
-follow-up press says where that draft is and queues nothing.
+from another device says so and changes nothing. An approved email is queued with the approval
+for the delivery worker (SMTP when configured, see `handlers.draft_email`) or is recorded for
+the rep to copy; either way it is an email touch on the deal. Every change is audit-logged.
+While a deal's draft is undecided, another Draft follow-up press says where that draft is and
+queues nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from core.draft_commands import (
     ApproveDraft,
@@ -34,8 +36,6 @@ from core.drafts import (
     Draft,
     DraftOutcome,
     DraftStatus,
-    EmailNotSent,
-    OutgoingEmail,
     change_ratio,
 )
 from core.model import Activity, ActivityKind, Deal, DealStatus, Rep
@@ -43,8 +43,11 @@ from core.permissions import can_act_for
 from core.ports import UnitOfWork
 from handlers.deals import acting_rep
 from handlers.deps import Deps, Reply
+from handlers.draft_email import queue_email
 from handlers.errors import AlreadyHandled, FieldErrors, NotAllowed, UserError
 
+ABANDONED_AFTER = timedelta(days=7)
+"""An undecided draft older than this no longer blocks a new Draft follow-up on its deal."""
 GONE = "That draft no longer exists. Press Draft follow-up on the deal for a new one."
 NOT_YOURS = "That deal belongs to someone else, so you can't draft or decide its follow-ups."
 NO_RECIPIENT = (
@@ -64,12 +67,42 @@ def request_draft(command: RequestDraft, deps: Deps) -> Reply:
         owner = _owner(uow, deal, actor)
         if deal.status is not DealStatus.OPEN:
             raise AlreadyHandled(f"{deal.name} is closed, so there is no follow-up to draft.")
-        draft = uow.drafts.add_request(Draft(deal.id or 0, owner.id or 0, actor.id or 0, at))
+        draft = _add_request(
+            uow, deps, Draft(deal.id or 0, owner.id or 0, actor.id or 0, at), owner
+        )
         if draft is None:  # one undecided draft per deal, however many presses and processes
             raise AlreadyHandled(_in_flight_text(uow, deal, actor))
         _audit(uow, deps, actor, "draft.request", None, {"deal": deal.id}, draft)
         uow.commit()
     return Reply(message=drafting_notice(deal.name))
+
+
+def _add_request(uow: UnitOfWork, deps: Deps, request: Draft, owner: Rep) -> Draft | None:
+    """The stored request; None while the deal's undecided draft still has someone to decide it.
+
+    An undecided draft whose requester can no longer act for the deal's owner (the deal was
+    reassigned) or that waited over `ABANDONED_AFTER` would block the deal for good: it is
+    closed without an outcome, as no decision was made, and the new request takes its place.
+    """
+    draft = uow.drafts.add_request(request)
+    if draft is not None:
+        return draft
+    pending = uow.drafts.undecided_for_deal(request.deal_id)
+    if pending is None or not _abandoned(uow, pending, owner, request.requested_at):
+        return None
+    closed = dataclasses.replace(pending, status=DraftStatus.REJECTED, claimed_by=None)
+    if not uow.drafts.replace(closed, expected=pending):
+        return None
+    actor = uow.reps.get(request.requested_by) or owner
+    _audit(uow, deps, actor, "draft.close_abandoned", _state(pending), _state(closed), closed)
+    return uow.drafts.add_request(request)
+
+
+def _abandoned(uow: UnitOfWork, pending: Draft, owner: Rep, at: datetime) -> bool:
+    if at - pending.requested_at > ABANDONED_AFTER:
+        return True
+    requester = uow.reps.get(pending.requested_by)
+    return requester is None or not can_act_for(requester, owner)
 
 
 def approve_draft(command: ApproveDraft, deps: Deps) -> Reply:
@@ -151,6 +184,8 @@ def _text_errors(subject: str, body: str) -> dict[str, str]:
     errors = {}
     if not subject.strip():
         errors["subject"] = "Give the email a subject."
+    elif "\r" in subject or "\n" in subject:
+        errors["subject"] = "Keep the subject on one line: remove the line break."
     elif len(subject) > MAX_SUBJECT:
         errors["subject"] = (
             f"Keep the subject under {MAX_SUBJECT} characters (this is {len(subject)})."
@@ -195,19 +230,14 @@ def _approve(
                 deal_id=deal.id,
                 rep_id=actor.id,
                 summary=f"Follow-up email: {subject}",
-                outcome="sent" if sender is not None else "approved to send",
+                outcome="sending" if sender is not None else "approved to send",
                 surface=deps.surface,
             )
         )
         what = "draft.edit" if edit is not None else "draft.approve"
         _audit(uow, deps, actor, what, _state(draft), _state(decided), decided)
-        if sender is not None:
-            try:
-                sender.send(OutgoingEmail(draft.to_email, subject, body, reply_to=actor.email))
-            except EmailNotSent as why:
-                raise UserError(
-                    f"The email was not sent: {why}. The draft still waits for you; nothing changed."
-                ) from None
+        if sender is not None:  # sent by the delivery worker once this approval is committed
+            queue_email(uow, deps, actor, decided, deal.name, at)
         uow.commit()
     return Reply(message=approved_card(decided, deal.name, actor.name), replace=True)
 

@@ -34,9 +34,10 @@ def judge_candidate(
         return decide(scored, None, live_version=None)
     try:
         live_model = model_loader(live[2])
-    except Exception:  # an older format or a broken write: it cannot be the bar to clear
-        return decide(scored, None, live_version=live[0])
-    live_scored = holdout_score(labels, live_model.predict(facts)) if picked else None
+        live_predicted = live_model.predict(facts) if picked else None
+    except Exception:  # an older format, a broken write, or one that loads but cannot predict
+        return decide(scored, None, live_version=live[0])  # (it cannot be the bar to clear)
+    live_scored = holdout_score(labels, live_predicted) if live_predicted is not None else None
     return decide(scored, live_scored, live_version=live[0])
 
 

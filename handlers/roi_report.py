@@ -44,7 +44,9 @@ def roi_report(
     scope, reps = _scope(uow, manager_id, team_id)
     ids = [rep.id for rep in reps if rep.id is not None]
     since = now - 2 * WEEK * weeks
-    records = uow.actions.history(since=since - LOOKBACK, until=now, rep_ids=ids)
+    records = uow.actions.history(
+        since=since - LOOKBACK, until=now, rep_ids=ids, done_since=since - LOOKBACK
+    )
     deal_ids = sorted({r.subject_id for r in records if r.subject_type == "deal"})
     deals = {d.id: d for d in uow.deals.by_ids(deal_ids) if d.id is not None}
     return build_roi_report(

@@ -89,14 +89,20 @@ def normalise_url(url: str) -> str:
 
 
 def create_engine_for(url: str) -> Engine:
-    """An engine for `url`; SQLite connections get WAL, foreign keys and a busy timeout."""
+    """An engine for `url`; SQLite connections get WAL, foreign keys and a busy timeout.
+
+    Statement parameters stay out of error messages: they hold email bodies and addresses, and
+    error messages end up in logs.
+    """
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         WriterTurns(timeout=10).attach(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def create_schema(engine: Engine) -> None:

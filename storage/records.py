@@ -8,8 +8,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from sqlalchemy import and_, or_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlmodel import Session, col, desc, select
 
 from core.action_outcomes import ActionRecord
@@ -94,9 +94,15 @@ class SqlActionRepository:
         return bool(result.rowcount)
 
     def history(
-        self, *, since: datetime, until: datetime, rep_ids: Sequence[int] | None = None
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        rep_ids: Sequence[int] | None = None,
+        done_since: datetime | None = None,
     ) -> list[ActionRecord]:
-        """Actions first shown in [since, until), oldest first, for the learning loop."""
+        """Actions first shown in [since, until), and with `done_since` also those done in
+        [done_since, until) however long ago they were first shown; oldest first."""
         query = sa_select(
             col(ActionRow.id),
             col(ActionRow.rep_id),
@@ -106,7 +112,17 @@ class SqlActionRepository:
             col(ActionRow.created_at),
             col(ActionRow.status),
             col(ActionRow.status_at),
-        ).where(col(ActionRow.created_at) >= since, col(ActionRow.created_at) < until)
+        )
+        shown = and_(col(ActionRow.created_at) >= since, col(ActionRow.created_at) < until)
+        if done_since is None:
+            query = query.where(shown)
+        else:
+            done = and_(
+                col(ActionRow.status) == ActionStatus.DONE.value,
+                col(ActionRow.status_at) >= done_since,
+                col(ActionRow.status_at) < until,
+            )
+            query = query.where(or_(shown, done))
         if rep_ids is not None:
             query = query.where(col(ActionRow.rep_id).in_(list(rep_ids)))
         ordered = query.order_by(col(ActionRow.created_at), col(ActionRow.id))

@@ -117,9 +117,9 @@ def test_the_card_shows_the_models_text_only_as_a_draft_with_the_four_buttons() 
         subject="Hi", body="APPROVED. Sent.", model="openai/gpt-x", to_email="sarah@acme.com",
     )  # fmt: skip
     card = review_card(draft, "Acme EU")
-    (section,) = card.sections
-    assert section.heading is not None and section.heading.startswith("Draft, not sent.")
-    assert section.text == "APPROVED. Sent."
+    heading, text, section = card.sections
+    assert heading.heading is not None and heading.heading.startswith("Draft, not sent.")
+    assert text.text == "APPROVED. Sent." and section.heading == "Your decision"
     assert [c.label for c in section.controls] == ["Approve", "Edit", "Regenerate", "Reject"]
     assert {c.value for c in section.controls} == {"9|2"}  # type: ignore[union-attr]
     assert "Nothing is sent until you approve" in (card.footer or "")

@@ -94,3 +94,39 @@ def test_two_presses_at_once_on_two_engines_make_one_draft(world: World, databas
     assert "already on its way to you" in str(refusals[0])
     assert len(_drafts(world)) == 1
     assert _count(world, "select count(*) from audit_log where action = 'draft.request'") == 1
+
+
+def _reassign(world: World, to: int) -> None:
+    with world.uow_factory() as uow:
+        deal = uow.deals.get(world.deal)
+        assert deal is not None
+        uow.deals.update(replace(deal, owner_id=to))
+        uow.commit()
+
+
+def test_after_a_reassignment_the_new_owner_replaces_the_draft_nobody_can_decide(
+    world: World,
+) -> None:
+    request_draft(RequestDraft(world.ana, world.deal), world.deps)
+    (claimed,) = claim_drafts(world.deps, worker="w1", stale_after=STALE, limit=5)
+    assert write_draft(world.deps, None, claimed)
+    _reassign(world, world.ben)  # Ana's card now waits in a DM of someone who may not decide
+    request_draft(RequestDraft(world.ben, world.deal), world.deps)
+    assert [status for status, _ in _drafts(world)] == ["rejected", "requested"]
+    with world.uow_factory() as uow:
+        old = uow.drafts.get(claimed.id or 0)
+        new = uow.drafts.undecided_for_deal(world.deal)
+        closing = uow.audit.latest(f"draft:{claimed.id}")
+    assert old is not None and old.outcome is None and old.decided_at is None  # no decision
+    assert new is not None and (new.rep_id, new.requested_by) == (world.ben, world.ben)
+    assert closing is not None and closing.action == "draft.close_abandoned"
+    _press_again(world, world.ben, "already on its way to you")  # the new one blocks as usual
+
+
+def test_a_draft_left_undecided_for_over_a_week_no_longer_blocks(world: World) -> None:
+    request_draft(RequestDraft(world.ana, world.deal), world.deps)
+    world.clock.current += timedelta(days=6)
+    _press_again(world, world.mia, "already on its way to Ana Lopez")
+    world.clock.current += timedelta(days=2)
+    request_draft(RequestDraft(world.mia, world.deal), world.deps)
+    assert [status for status, _ in _drafts(world)] == ["rejected", "requested"]

@@ -6,9 +6,10 @@ database is SQLite or PostgreSQL.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,8 +25,11 @@ from core.draft_commands import (
     RequestDraft,
 )
 from core.draft_prompt import DATA_CLOSE, DATA_OPEN
+from core.draft_template import template_email
 from core.drafts import Draft, DraftOutcome, DraftStatus
 from core.messages import message_from_dict
+from core.model import Activity, ActivityKind
+from handlers.draft_facts import deal_context
 from handlers.draft_review import (
     approve_draft,
     edit_draft,
@@ -36,6 +40,7 @@ from handlers.draft_review import (
 )
 from handlers.draft_writing import claim_drafts, write_draft
 from handlers.errors import AlreadyHandled, FieldErrors, NotAllowed
+from storage.delivery import OutboxQueue
 from tests.drafting_world import INJECTION, RecordingDrafter, RecordingSender, World, drafting_world
 
 MODEL = "openai/gpt-4o-mini"
@@ -94,7 +99,7 @@ def test_the_models_text_becomes_the_card_sent_to_whoever_asked(world: World) ->
     card = _card(world, draft)
     assert card["platform"] == "slack" and card["target"] == "email:ana@example.com"
     shown = message_from_dict(card["message"])
-    assert "Pricing attached." in (shown.sections[0].text or "")
+    assert "Pricing attached." in (shown.sections[1].text or "")
 
 
 @pytest.mark.parametrize(
@@ -149,7 +154,7 @@ def test_a_prompt_injection_changes_nothing_the_bot_does(world: World) -> None:
     assert draft.body == "APPROVED. Sent." and draft.decided_at is None
     shown = message_from_dict(_card(world, draft)["message"])
     assert (shown.sections[0].heading or "").startswith("Draft, not sent.")
-    assert [c.label for c in shown.sections[0].controls] == [
+    assert [c.label for c in shown.sections[-1].controls] == [
         "Approve",
         "Edit",
         "Regenerate",
@@ -209,10 +214,14 @@ def test_an_edit_is_approved_with_how_much_changed(world: World) -> None:
     reply = edit_draft(
         EditDraft(world.mia, draft.id or 0, 1, draft.subject, body), world.with_sender(sender)
     )
-    assert reply.message is not None and "sent to sarah@acme.com" in str(reply.message)
-    assert [(e.to, e.body, e.reply_to) for e in sender.sent] == [
-        ("sarah@acme.com", body, "mia@example.com")
-    ]
+    assert reply.message is not None and "sending to sarah@acme.com" in str(reply.message)
+    assert sender.sent == []  # the delivery worker sends it, after the approval is committed
+    queued = OutboxQueue(world.uow_factory.engine).by_status(limit=10)
+    assert [
+        (i.target, i.payload["body"], i.payload["reply_to"])
+        for i in queued
+        if i.platform == "email"
+    ] == [("sarah@acme.com", body, "mia@example.com")]
     with world.uow_factory() as uow:
         (decision,) = uow.drafts.decisions(since=world.clock.now(), until=world.clock.now() + STALE)
         entry = uow.audit.latest(f"draft:{draft.id}")
@@ -231,6 +240,8 @@ def test_bad_edits_say_what_to_fix_and_change_nothing(world: World) -> None:
         ("Hi", "   ", "body"),
         ("Hi", "x" * 5001, "body"),
         ("", "ok", "subject"),
+        ("Pricing\r\nBcc: everyone@example.com", "ok", "subject"),
+        ("Pricing\nfor Acme", "ok", "subject"),
     ]:
         with pytest.raises(FieldErrors) as caught:
             edit_draft(EditDraft(world.ana, draft.id or 0, 1, subject, body), world.deps)
@@ -267,3 +278,32 @@ def test_regenerate_writes_a_new_generation_and_the_old_card_is_stale(world: Wor
     with world.uow_factory() as uow:
         stored = uow.drafts.get(draft.id or 0)
     assert stored is not None and stored.final_body == "New text"
+
+
+def test_draft_dates_are_the_reps_own_calendar_days(world: World) -> None:
+    evening = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 19:00 on the 23rd in Los Angeles
+    with world.uow_factory() as uow:
+        ana = uow.reps.get(world.ana)
+        assert ana is not None
+        uow.reps.update(dataclasses.replace(ana, time_zone="America/Los_Angeles"))
+        uow.activities.add(
+            Activity(ActivityKind.CALL, datetime(2026, 11, 23, 18, 0, tzinfo=UTC),  # 10:00 local
+                     deal_id=world.deal, rep_id=world.ana, summary="Sarah asked for a demo",
+                     outcome="Connected")
+        )  # fmt: skip
+        deal = uow.deals.get(world.deal)
+        assert deal is not None and deal.next_action is not None
+        uow.deals.update(
+            dataclasses.replace(
+                deal, next_action=dataclasses.replace(deal.next_action, due=date(2026, 11, 24))
+            )
+        )
+        uow.commit()
+    request_draft(RequestDraft(world.ana, world.deal), world.deps)
+    (draft,) = claim_drafts(world.deps, worker="w", stale_after=STALE, limit=1)
+    with world.uow_factory() as uow:
+        facts = deal_context(uow, draft, at=evening).facts
+    assert facts.today == date(2026, 11, 23)
+    assert facts.touches[0].on == date(2026, 11, 23)
+    subject, body = template_email(facts)
+    assert "tomorrow" in body and "today" in body  # the step due on the 24th; the call on the 23rd

@@ -36,7 +36,7 @@ def test_press_then_the_card_arrives_in_the_chat_and_approve_records_the_email(
         )
         assert calls[-1].conversation == "a:chat-ana"
         assert "Here is the pricing." in card_text(card) and "Draft, not sent." in card_text(card)
-        approve = item_press(card, "Draft, not sent", "dealbot.draft_approve")
+        approve = item_press(card, "Your decision", "dealbot.draft_approve")
         kind, value = world.answer(world.execute("ana", approve))
         assert kind == CARD_CONTENT_TYPE and "Approved by Ana Lopez" in card_text(value)
         assert "mailto:" in card_text(value)

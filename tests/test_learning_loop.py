@@ -65,6 +65,9 @@ T0 = NOW - timedelta(days=60)
         (T0, [_change(1, T0 + timedelta(days=2), "Lost")], (False, False, True)),
         (T0, [_change(1, T0 + timedelta(days=2), "Qualification")], (False, False, False)),
         (T0, [_change(1, T0 - timedelta(hours=1), "Proposal")], (False, False, False)),
+        # "Advance stage" on the list: done and moved by the same press, at the same instant.
+        (T0, [_change(1, T0, "Proposal")], (False, False, False)),
+        (T0, [_change(1, T0, "Won", "Negotiation")], (False, False, False)),
         (T0, [_change(1, T0 + timedelta(days=1), "Demo", None)], (False, False, False)),
         # Not done: the window runs from the showing, two days before.
         (None, [_change(1, T0 + timedelta(days=11), "Proposal")], (True, False, False)),
@@ -121,6 +124,38 @@ def test_little_history_stays_near_one():
     effects = estimate_action_effects(sample)
     assert all(0.75 < e.multiplier < 1.33 for e in effects.by_kind.values())
     assert all(e.note is None for e in effects.by_kind.values())
+
+
+def _counted(kind: ActionKind, done: int, done_moved: int, shown: int, shown_moved: int):
+    """Outcomes with exact counts: `done` done actions of which `done_moved` moved, and so on."""
+    out = []
+    for is_done, total, moved in ((True, done, done_moved), (False, shown, shown_moved)):
+        for n in range(total):
+            record = _record(kind, 1, T0, T0 if is_done else None)
+            out.append(ActionOutcome(record, n < moved, False, False, True))
+    return out
+
+
+def test_kinds_with_the_same_lift_on_unequal_baselines_count_alike():
+    outcomes = [
+        *_counted(ActionKind.FOLLOW_UP, 300, 90, 50, 10),  # 30% against a 20% baseline
+        *_counted(ActionKind.GONE_QUIET, 50, 30, 300, 120),  # 60% against 40%
+        *_counted(ActionKind.OVERDUE_NEXT_STEP, 0, 0, 100, 5),  # never done, low baseline
+    ]
+    effects = estimate_action_effects(outcomes)
+    assert 0.85 < effects.multiplier(ActionKind.FOLLOW_UP) < 1.2
+    assert 0.85 < effects.multiplier(ActionKind.GONE_QUIET) < 1.2
+    assert effects.multiplier(ActionKind.OVERDUE_NEXT_STEP) == 1.0
+
+
+def test_a_few_done_actions_on_a_low_baseline_stay_near_one():
+    outcomes = [
+        *_counted(ActionKind.FOLLOW_UP, 200, 60, 200, 40),
+        *_counted(ActionKind.GONE_QUIET, 5, 1, 100, 5),
+    ]
+    effects = estimate_action_effects(outcomes)
+    assert 0.8 < effects.multiplier(ActionKind.GONE_QUIET) < 1.25
+    assert 0.9 < effects.multiplier(ActionKind.FOLLOW_UP) < 1.1
 
 
 # --- end to end on the databases -----------------------------------------------------------

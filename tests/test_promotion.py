@@ -18,7 +18,7 @@ from core.history import DealExample, LeadExample
 from core.norms import StageNorms
 from core.ports import TrainedModel
 from core.promotion import HoldoutScore, auc, brier, decide, holdout_indices
-from handlers.model_promotion import model_report
+from handlers.model_promotion import judge_candidate, model_report
 from handlers.models import train_models
 from storage.db import create_engine_for, create_schema
 from storage.uow import UnitOfWorkFactory
@@ -203,3 +203,27 @@ def test_the_live_version_is_found_behind_many_rejected_ones(database_url):
         assert uow.model_versions.latest("deal") == (1, _metrics(True, 0.7), b"ok")
         assert uow.model_versions.latest("lead") is None
     engine.dispose()
+
+
+class _Constant:
+    """A model that gives every example the same probability."""
+
+    def __init__(self, p: float) -> None:
+        self.p = p
+
+    def predict(self, facts: Sequence[Any]) -> list[float]:
+        return [self.p for _ in facts]
+
+
+class _CannotPredict:
+    def predict(self, facts: Sequence[Any]) -> list[float]:
+        raise ValueError("a feature this version needs is gone")
+
+
+def test_a_live_model_that_loads_but_cannot_predict_is_no_bar_to_clear():
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    examples = [(n, n % 3 == 0, start + timedelta(days=n)) for n in range(1000)]
+    promotion = judge_candidate(
+        _Constant(0.33), (4, {}, b"blob"), examples, lambda blob: _CannotPredict()
+    )
+    assert promotion.promoted and "live v4 cannot be loaded" in promotion.reason

@@ -111,6 +111,28 @@ def test_a_managers_team_week_against_the_week_before(factory):
     assert medians == {"2026-W46": timedelta(minutes=30), "2026-W47": timedelta(minutes=7)}
 
 
+def test_an_item_listed_for_weeks_counts_in_the_week_it_was_done(factory):
+    with factory() as uow:
+        ana = uow.reps.add(Rep("ana@example.com", "Ana Lopez"))
+        done = MONDAY - timedelta(days=2)
+        deal = uow.deals.add(
+            Deal("Slow burner", "Demo", MONDAY - timedelta(days=90), owner_id=ana.id,
+                 amount=30_000, currency="USD")
+        )  # fmt: skip
+        action = Action(uuid.uuid4(), ana.id or 0, ActionKind.FOLLOW_UP, "deal", deal.id or 0,
+                        "t", 1.0, "r", MONDAY - timedelta(days=60))  # fmt: skip
+        uow.actions.record_shown([action])
+        uow.actions.set_status(action.id, ActionStatus.DONE, at=done)
+        uow.deals.add_stage_change(
+            StageChange(deal.id or 0, "Proposal", done + timedelta(days=1), "Demo")
+        )
+        uow.commit()
+    with factory() as uow:
+        report = roi_report(uow, now=MONDAY)
+    assert (report.current.actions_done, report.current.deals_moved) == (1, 1)
+    assert report.current.moved_value == (Money("USD", 30_000),)
+
+
 def test_a_sales_team_and_everyone(factory):
     ids = _seed(factory)
     with factory() as uow:

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
+from bot.delivery.email import EmailMessenger
+from bot.delivery.worker import DeliveryWorker
 from bot.drafting.smtp import SmtpSender
 from bot.settings import SettingsError, load_settings
 from core.draft_commands import ApproveDraft, RequestDraft
 from core.drafts import DraftStatus, EmailNotSent, OutgoingEmail
+from handlers.draft_email import email_not_sent
 from handlers.draft_review import approve_draft, request_draft
 from handlers.draft_writing import claim_drafts, write_draft
-from handlers.errors import UserError
+from handlers.errors import AlreadyHandled
+from storage.delivery import OutboxQueue
 from tests.drafting_world import World, drafting_world
 from tests.live_server import free_port
 from tests.smtp_server import SmtpServer
@@ -69,31 +77,103 @@ def _ready(world: World) -> int:
     return draft.id or 0
 
 
-def test_approve_sends_by_smtp_and_a_refusal_changes_nothing(world: World) -> None:
+class _CommitFailsOnce:
+    """Opens the real unit of work; the first commit raises, as a lost connection would."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.failed = inner, False
+
+    def __call__(self) -> Any:
+        uow = self.inner()
+        real_commit = uow.commit
+
+        def commit() -> None:
+            if not self.failed:
+                self.failed = True
+                raise OperationalError("COMMIT", {}, Exception("connection lost"))
+            real_commit()
+
+        uow.commit = commit
+        return uow
+
+
+def _deliver(world: World, server: SmtpServer) -> None:
+    messenger = EmailMessenger(
+        _sender(server.port),
+        "dealbot@acme.com",
+        lambda payload, why: email_not_sent(world.deps, payload, why),
+    )
+    queue = OutboxQueue(world.uow_factory.engine)
+    worker = DeliveryWorker(queue, {"email": messenger}, clock=world.clock)
+    asyncio.run(worker.run_once())
+
+
+def _outbox(world: World) -> dict[str, str]:
+    return {i.key: i.status for i in OutboxQueue(world.uow_factory.engine).by_status(limit=100)}
+
+
+def test_a_commit_that_fails_then_a_second_approve_sends_one_email(world: World) -> None:
     draft_id = _ready(world)
-    with SmtpServer(refuse_recipients=True) as server:
-        with pytest.raises(UserError, match="not sent: the mail server refused the address"):
-            approve_draft(
-                ApproveDraft(world.ana, draft_id, 1), world.with_sender(_sender(server.port))
-            )
-    with world.uow_factory() as uow:
-        draft = uow.drafts.get(draft_id)
-        assert draft is not None and draft.status is DraftStatus.READY and draft.outcome is None
-        assert [a for a in uow.activities.for_deals([world.deal]) if a.kind.value == "email"] == []
     with SmtpServer() as server:
-        reply = approve_draft(
-            ApproveDraft(world.ana, draft_id, 1), world.with_sender(_sender(server.port))
-        )
-    assert "sent to sarah@acme.com" in str(reply.message)
+        deps = world.with_sender(_sender(server.port))
+        failing = dataclasses.replace(deps, uow_factory=_CommitFailsOnce(world.uow_factory))
+        with pytest.raises(OperationalError):
+            approve_draft(ApproveDraft(world.ana, draft_id, 1), failing)
+        reply = approve_draft(ApproveDraft(world.ana, draft_id, 1), failing)
+        with pytest.raises(AlreadyHandled):
+            approve_draft(ApproveDraft(world.ana, draft_id, 1), failing)
+        assert server.messages == []  # nothing goes out before the approval is committed
+        _deliver(world, server)
+        _deliver(world, server)
+    assert "sending to sarah@acme.com" in str(reply.message)
     (message,) = server.messages
     assert message["Subject"] == "Next steps: Acme EU" and message["To"] == "sarah@acme.com"
+    assert message["Message-ID"] == f"<email.{draft_id}.1@acme.com>"
+    assert _outbox(world)[f"email:{draft_id}:1"] == "sent"
     with world.uow_factory() as uow:
         draft = uow.drafts.get(draft_id)
         emails = [a for a in uow.activities.for_deals([world.deal]) if a.kind.value == "email"]
-    assert draft is not None and draft.sent_via == "smtp"
+    assert draft is not None and draft.sent_via == "smtp" and draft.status is DraftStatus.APPROVED
     assert [(e.summary, e.outcome) for e in emails] == [
-        ("Follow-up email: Next steps: Acme EU", "sent")
+        ("Follow-up email: Next steps: Acme EU", "sending")
     ]
+
+
+def test_a_refused_address_goes_dead_and_the_rep_is_told(world: World) -> None:
+    draft_id = _ready(world)
+    approve_draft(ApproveDraft(world.ana, draft_id, 1), world.with_sender(_sender(1)))
+    with SmtpServer(refuse_recipients=True) as server:
+        _deliver(world, server)
+    assert server.messages == []
+    outbox = _outbox(world)
+    assert outbox[f"email:{draft_id}:1"] == "dead"
+    assert outbox[f"email:{draft_id}:1:failed"] == "pending"
+    (dead,) = OutboxQueue(world.uow_factory.engine).by_status(status="dead", limit=10)
+    assert "sarah" not in (dead.last_error or "")  # the stored reason has no address
+    (told,) = [
+        i
+        for i in OutboxQueue(world.uow_factory.engine).by_status(limit=10)
+        if i.key.endswith(":failed")
+    ]
+    assert "refused the address sarah@acme.com" in str(told.payload["message"])
+
+
+@pytest.mark.parametrize("password", ["pa/ss99", "pa#ss99", "pa?ss99", "123/ss99"])
+def test_a_password_with_unescaped_specials_is_refused_without_echoing_it(password: str) -> None:
+    url = f"smtp://dealbot:{password}@mail.acme.com:587"
+    with pytest.raises(SettingsError) as refused:
+        load_settings(smtp_url=url, smtp_from="dealbot@acme.com")
+    assert "DEALBOT_SMTP_URL: could not be read; percent-encode special characters" in str(
+        refused.value
+    )
+    assert "ss99" not in str(refused.value) and "pa" not in str(refused.value).split(";")[0]
+    if not password[0].isdigit():
+        with pytest.raises(ValueError) as unread:
+            SmtpSender(url, "dealbot@acme.com")
+        assert "ss99" not in str(unread.value) and "'pa'" not in str(unread.value)
+        assert unread.value.__cause__ is None and unread.value.__context__ is not None
+    escaped = url.replace(password, password.replace("/", "%2F").replace("#", "%23"))
+    load_settings(smtp_url=escaped.replace("?", "%3F"), smtp_from="dealbot@acme.com")
 
 
 @pytest.mark.parametrize(

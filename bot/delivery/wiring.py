@@ -39,12 +39,14 @@ def build_delivery_worker(
     *,
     slack_render: Renderer,
     teams: Messenger | None = None,
+    email: Messenger | None = None,
     metrics: Metrics | None = None,
 ) -> DeliveryWorker | None:
     """A worker for every platform with credentials; None when there is none (e.g. the demo).
 
     `slack_render` turns a neutral message into (fallback text, blocks): the Slack renderer.
-    `teams` is the Teams messenger when Teams is configured (`bot.teams.app`).
+    `teams` is the Teams messenger when Teams is configured (`bot.teams.app`); `email` sends
+    approved follow-ups when SMTP is configured (`bot.delivery.email`).
     """
     messengers: dict[str, Messenger] = {}
     if settings.slack_bot_token is not None:
@@ -56,6 +58,8 @@ def build_delivery_worker(
         )
     if teams is not None:
         messengers["teams"] = teams
+    if email is not None:
+        messengers["email"] = email
     if not messengers:
         return None
     name = f"{socket.gethostname()}:{os.getpid()}"

@@ -41,6 +41,7 @@ from bot.delivery.messenger import (
 from bot.delivery.pacing import Pacer, RealTimer, Timer
 from bot.delivery.reconcile import earlier_delivery, outcome_unknown
 from bot.delivery.settling import Settler
+from bot.failures import failure_summary
 from bot.metrics import Metrics
 from core.ports import Clock, OutboxItem
 from storage.delivery import Claim, OutboxQueue, Settlement, dead, released, retry, sent
@@ -251,7 +252,8 @@ class DeliveryWorker:
         try:
             return await self.messengers[item.platform].send(item)
         except Exception as error:  # a messenger bug must not stop the other rows
-            log.exception("outbox %s: the %s messenger raised", item.id, item.platform)
+            why = failure_summary(error)
+            log.error("outbox %s: the %s messenger raised %s", item.id, item.platform, why)
             return TransientFailure(f"messenger raised {type(error).__name__}")
 
     async def _record(
@@ -344,8 +346,8 @@ class DeliveryWorker:
             self._wake.clear()  # from here on, a wake means rows written after this claim
             try:
                 tally = await self.run_once()
-            except Exception:  # the database may be briefly away; the rows wait in the table
-                log.exception("delivery round failed; trying again shortly")
+            except Exception as error:  # the database may be briefly away; rows wait in the table
+                log.error("delivery round failed; trying again shortly: %s", failure_summary(error))
                 tally = Tally()
             if not self._more_due(tally) and not self._stopping:
                 until_due = self._soonest - self.timer.monotonic()

@@ -20,6 +20,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from bot.drafting.wiring import build_drafter, fallbacks
+from bot.failures import failure_summary
 from bot.services import Services
 from core.ports import Drafter
 from handlers.draft_writing import claim_drafts, write_draft
@@ -79,13 +80,19 @@ class DraftingWorker:
             self.services.wake_delivery()
         return len(drafts)
 
+    async def run_guarded(self) -> int:
+        """One pass as the background loop runs it: a failure is logged by its kind and place
+        only (a database error quotes what it was writing: email bodies, addresses), then 0."""
+        try:
+            return await self.run_once()
+        except Exception as error:
+            log.error("drafting pass failed; trying again shortly: %s", failure_summary(error))
+            return 0
+
     async def _run(self) -> None:
         while not self._stopping.is_set():
-            try:
-                if await self.run_once():
-                    continue
-            except Exception:
-                log.exception("drafting pass failed; trying again shortly")
+            if await self.run_guarded():
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
             self._wake.clear()

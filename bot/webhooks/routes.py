@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.scheduler import failure_summary
+from bot.failures import failure_summary
 from bot.services import Services
 from bot.webhooks.schemas import LeadIn, SignalBatchIn, SignalIn
 from bot.webhooks.signing import (
