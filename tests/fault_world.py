@@ -200,6 +200,7 @@ def send_leads(replicas: list[Replica], count: int, tag: str) -> int:
                 if answer.status_code == 202:
                     accepted += 1
                     break
+                time.sleep(0.2)  # a 503 from a busy or starting replica: wait as for a refusal
     return accepted
 
 
