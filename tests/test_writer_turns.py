@@ -3,6 +3,9 @@ commit, rollback, or when the connection goes back to the pool; reads never take
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
 from pathlib import Path
 
 from sqlalchemy import Engine, text, update
@@ -45,3 +48,47 @@ def test_a_write_holds_the_turn_until_the_transaction_ends(tmp_path: Path) -> No
         assert held(engine)
         conn.invalidate()
         assert not held(engine)
+
+
+WRITER = """
+import sys
+from sqlalchemy import update
+from storage.db import create_engine_for
+from storage.tables import RepRow
+engine = create_engine_for(sys.argv[1])
+with engine.connect() as conn:
+    conn.exec_driver_sql("PRAGMA busy_timeout=0")  # SQLite's own lock would refuse at once
+    print("ready", flush=True)
+    conn.execute(update(RepRow).values(name="Other process"))
+    conn.commit()
+print("written", flush=True)
+"""
+
+
+def test_a_writer_in_another_process_waits_for_the_turn(tmp_path: Path) -> None:
+    """Without turns across processes, the second process meets SQLite's lock and (with no busy
+    timeout) fails with "database is locked"; with them it waits for the commit and writes."""
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    engine = create_engine_for(url)
+    create_schema(engine)
+    with SqlUnitOfWork(engine) as uow:
+        uow.reps.add(Rep(email="ana@example.com", name="Ana"))
+        assert held(engine)
+        other = subprocess.Popen(
+            [sys.executable, "-c", WRITER, url],
+            cwd=Path(__file__).resolve().parent.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert other.stdout is not None
+        assert other.stdout.readline().strip() == "ready"
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            other.wait(timeout=1.0)  # it must still be waiting for our commit
+        assert other.poll() is None, other.stderr.read() if other.stderr else ""
+        uow.commit()
+    out, err = other.communicate(timeout=30)
+    assert other.returncode == 0, err
+    assert out.strip() == "written"
+    with SqlUnitOfWork(engine) as uow:
+        assert [rep.name for rep in uow.reps.list()] == ["Other process"]
