@@ -99,19 +99,30 @@ def item_from_row(row: Any) -> OutboxItem:
     )
 
 
-@functools.cache
-def _claim_statement(by_platform: bool) -> Any:
-    """The claim as one statement with parameters (:at, :until, :token, :limit and, when
-    `by_platform`, :platforms), built and compiled once: the worker claims after every webhook."""
+def _due(by_platform: bool) -> Any:
+    """Rows waiting for a send (or held by a lost lease) whose time has come."""
     due = and_(
         OUTBOX.c.status.in_((PENDING, SENDING)),
         OUTBOX.c.next_attempt_at <= bindparam("at", type_=UTCDateTime()),
     )
     if by_platform:
         due = and_(due, OUTBOX.c.platform.in_(bindparam("platforms", expanding=True)))
+    return due
+
+
+@functools.cache
+def _due_statement(by_platform: bool) -> Any:
+    """Whether any row is due: one row's id or none, read without writing."""
+    return select(OUTBOX.c.id).where(_due(by_platform)).limit(1)
+
+
+@functools.cache
+def _claim_statement(by_platform: bool) -> Any:
+    """The claim as one statement with parameters (:at, :until, :token, :limit and, when
+    `by_platform`, :platforms), built and compiled once: the worker claims after every webhook."""
     picked = (
         select(OUTBOX.c.id)
-        .where(due)
+        .where(_due(by_platform))
         .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
         .limit(bindparam("limit", type_=Integer()))
         .with_for_update(skip_locked=True)
@@ -137,6 +148,7 @@ class OutboxQueue:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._single_writer = engine.dialect.name == "sqlite"
 
     def claim(
         self,
@@ -154,6 +166,13 @@ class OutboxQueue:
         if platforms is not None:
             params["platforms"] = list(platforms)
         with self.engine.begin() as conn:
+            # On SQLite even an UPDATE that matches nothing takes the one writer's turn, and
+            # an idle worker asks several times a second: look first, without writing.
+            if (
+                self._single_writer
+                and conn.execute(_due_statement(platforms is not None), params).first() is None
+            ):
+                return Claim(token, until, [])
             rows = conn.execute(_claim_statement(platforms is not None), params).all()
         items = sorted((item_from_row(r) for r in rows), key=lambda i: i.id)
         return Claim(token, until, items)
