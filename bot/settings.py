@@ -125,6 +125,15 @@ class Settings(BaseSettings):
     webhook_max_bytes: int = Field(
         65_536, ge=1024, le=10_000_000, description="Largest webhook body accepted (413 above)."
     )
+    webhook_concurrency: int = Field(
+        4, ge=1, le=64, description="Webhook deliveries stored at once; the rest wait their turn."
+    )
+    webhook_queue: int = Field(
+        256,
+        ge=0,
+        le=100_000,
+        description="Webhook deliveries that may wait; beyond, 503 with Retry-After (sent again later).",
+    )
     sla_sweep_seconds: float = Field(
         5.0,
         ge=1,

@@ -8,6 +8,7 @@ retries, and the idempotency key makes the retry safe. Nothing here answers 500.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -15,13 +16,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.failures import failure_summary
 from bot.services import Services
+from bot.webhooks.gate import Busy, IntakeGate
 from bot.webhooks.schemas import LeadIn, SignalBatchIn, SignalIn
 from bot.webhooks.signing import (
     SIGNATURE_HEADER,
@@ -51,7 +52,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, wrong or stale signature"},
     413: {"description": "Body over the size limit"},
     422: {"description": "A field is missing or invalid; the error names it"},
-    503: {"description": "Not configured, or storage briefly unavailable: retry"},
+    503: {"description": "Not configured, busy, or storage briefly unavailable: retry"},
 }
 
 
@@ -70,6 +71,9 @@ class Refused(Exception):
 
 def webhook_router(services: Services) -> APIRouter:
     router = APIRouter(tags=["webhooks"])
+    settings = services.settings
+    gate = IntakeGate(settings.webhook_concurrency, settings.webhook_queue)
+    store_lead, store_signals = functools.partial(_lead, gate), functools.partial(_signals, gate)
 
     @router.post(
         "/webhooks/leads",
@@ -80,7 +84,7 @@ def webhook_router(services: Services) -> APIRouter:
         openapi_extra=_body_doc(LeadIn),
     )
     async def leads(request: Request) -> Response:
-        return await _guarded(request, services, _lead)
+        return await _guarded(request, services, store_lead)
 
     @router.post(
         "/webhooks/signals",
@@ -91,7 +95,7 @@ def webhook_router(services: Services) -> APIRouter:
         openapi_extra=_body_doc(SignalIn),
     )
     async def signals(request: Request) -> Response:
-        return await _guarded(request, services, _signals)
+        return await _guarded(request, services, store_signals)
 
     return router
 
@@ -109,29 +113,32 @@ async def _guarded(request: Request, services: Services, work: Work) -> Response
         return response
     except Refused as refused:
         return refused.response()
+    except Busy:
+        log.warning("webhook %s: queue full, answered 503", request.url.path)
+        return Refused(503, "busy: retry the same delivery in a second").response()
     except SQLAlchemyError as error:
         # The kind and place only: a database error quotes its parameters (names, emails).
         log.error("webhook %s: storage error: %s", request.url.path, failure_summary(error))
         return Refused(503, "storage is briefly unavailable; retry the same delivery").response()
 
 
-async def _lead(request: Request, services: Services, body: bytes, key: str) -> JSONResponse:
+async def _lead(
+    gate: IntakeGate, request: Request, services: Services, body: bytes, key: str
+) -> JSONResponse:
     submission = _parsed(LeadIn, body).submission()
-    result = await run_in_threadpool(
-        receive_lead, submission, services.desk_deps(), delivery_key=key
-    )
+    result = await gate.run(receive_lead, submission, services.desk_deps(), delivery_key=key)
     return JSONResponse(result.to_dict(), status_code=200 if result.duplicate else 202)
 
 
-async def _signals(request: Request, services: Services, body: bytes, key: str) -> JSONResponse:
+async def _signals(
+    gate: IntakeGate, request: Request, services: Services, body: bytes, key: str
+) -> JSONResponse:
     data = _json(body)
     if isinstance(data, dict) and "events" in data:
         events = [e.event() for e in _validated(SignalBatchIn, data).events]
     else:
         events = [_validated(SignalIn, data).event()]
-    result = await run_in_threadpool(
-        receive_signals, events, services.desk_deps(), delivery_key=key
-    )
+    result = await gate.run(receive_signals, events, services.desk_deps(), delivery_key=key)
     return JSONResponse(result.to_dict(), status_code=202)
 
 
