@@ -28,10 +28,10 @@ from core.routing_rules import (
     SegmentBands,
     lead_profile,
     match_failure,
-    rep_fits,
+    rep_fitter,
     unavailable_because,
 )
-from core.schedule import is_out_of_office
+from core.schedule import is_out_of_office, local_now
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 _NO_LOAD = RepLoad()
@@ -82,6 +82,8 @@ class _Context:
     at: datetime
     exclude: frozenset[int]
     profile: LeadProfile = field(init=False)
+    local_times: dict[str, datetime] = field(init=False)
+    """`at` on each time zone's wall clock, worked out once per zone: routing asks every rep."""
 
     def __post_init__(self) -> None:
         # Reps without an id are not stored yet and cannot own a lead.
@@ -90,6 +92,7 @@ class _Context:
         object.__setattr__(
             self, "profile", lead_profile(self.lead, self.account, self.policy.segments)
         )
+        object.__setattr__(self, "local_times", {})
 
     def load(self, rep: Rep) -> RepLoad:
         return self.loads.get(rep.id, _NO_LOAD) if rep.id is not None else _NO_LOAD
@@ -97,7 +100,10 @@ class _Context:
     def unavailable(self, rep: Rep) -> str | None:
         if rep.id in self.exclude:
             return "excluded"
-        return unavailable_because(rep, self.load(rep), self.tier, self.policy, self.at)
+        local = self.local_times.get(rep.time_zone)
+        if local is None:
+            local = self.local_times[rep.time_zone] = local_now(rep, self.at)
+        return unavailable_because(rep, self.load(rep), self.tier, self.policy, self.at, local)
 
     def rep_by_email(self, email: str | None) -> Rep | None:
         wanted = (email or "").strip().casefold()
@@ -295,11 +301,8 @@ def _pool(rule: RoutingRule, context: _Context) -> tuple[list[Rep], int]:
     when a rule names them, as the account owner or as the fallback.
     """
     if not rule.reps:
-        pool = [
-            rep
-            for rep in context.reps
-            if rep.active and rep.role is Role.REP and rep_fits(rep, context.profile)
-        ]
+        fits = rep_fitter(context.profile)
+        pool = [rep for rep in context.reps if rep.active and rep.role is Role.REP and fits(rep)]
         return pool, 0
     listed = list(dict.fromkeys(email.strip().casefold() for email in rule.reps))
     found = [rep for email in listed if (rep := context.rep_by_email(email)) is not None]

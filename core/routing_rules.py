@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -162,14 +162,21 @@ def match_failure(match: Match, profile: LeadProfile, tier: str) -> str | None:
     return _size_failure(match, profile.employees)
 
 
-def rep_fits(rep: Rep, profile: LeadProfile) -> bool:
-    """True when the rep's own territories and segments take the lead.
+def rep_fitter(profile: LeadProfile) -> Callable[[Rep], bool]:
+    """Whether a rep's own territories and segments take this lead (folded once, asked of many).
 
     A rep with no territories fits every territory (likewise segments), and a lead whose
     territory or segment is unknown fits every rep: nothing says it belongs to someone else.
     """
-    territory_fits = _overlap_or_open(rep.territories, profile.territories)
-    return territory_fits and _overlap_or_open(rep.segments, _distinct([profile.segment]))
+    segments = _distinct([profile.segment])
+
+    def fits(rep: Rep) -> bool:
+        if not rep.territories and not rep.segments:  # most teams: everyone takes everything
+            return True
+        territory_fits = _overlap_or_open(rep.territories, profile.territories)
+        return territory_fits and _overlap_or_open(rep.segments, segments)
+
+    return fits
 
 
 def either(values: Iterable[str]) -> str:
@@ -191,15 +198,23 @@ class RepLoad:
 
 
 def unavailable_because(
-    rep: Rep, load: RepLoad, tier: str, policy: RoutingPolicy, at: datetime
+    rep: Rep,
+    load: RepLoad,
+    tier: str,
+    policy: RoutingPolicy,
+    at: datetime,
+    local: datetime | None = None,
 ) -> str | None:
-    """None when the rep can take a lead of this tier now, else the reason in words."""
+    """None when the rep can take a lead of this tier now, else the reason in words.
+
+    `local`: `at` on the rep's wall clock, when the caller has it already.
+    """
     if not rep.active:
         return "inactive"
     if is_out_of_office(rep, at):
         return "out of office"
     if policy.skip_outside_hours:
-        local = local_now(rep, at)
+        local = local or local_now(rep, at)
         if local.date() in rep.holidays:
             return "on holiday"
         working_day = local.weekday() in rep.working_days
