@@ -60,7 +60,7 @@ def receive_lead(submission: LeadSubmission, deps: DeskDeps, *, delivery_key: st
         score = score_of(uow, deps, lead, account, at, fresh=created)
         desk = deps.directory(uow)
         if created or lead.tier is None:  # new, or known but never through intake (imported)
-            lead = _place(uow, deps, desk, lead, account, score, at)
+            lead = _place(uow, deps, desk, lead, account, score, at, fresh=created)
         else:
             lead = rescore(uow, deps, desk, lead, score, at)
         uow.idempotency.set_result(key, f"lead:{lead.id}")
@@ -169,8 +169,13 @@ def _place(
     account: Account | None,
     score: LeadScore,
     at: datetime,
+    *,
+    fresh: bool,
 ) -> Lead:
-    """Route a new lead, start its clock, record the assignment and queue its alerts."""
+    """Route a new lead, start its clock, record the assignment and queue its alerts.
+
+    `fresh`: the lead was created in this transaction (not an imported one placed late).
+    """
     policy = deps.policy
     tier = score.tier.value
     routing = _route(uow, deps, desk, lead, account, tier, at)
@@ -187,7 +192,7 @@ def _place(
     lead = uow.leads.update(with_clock(lead, deps.policy, owner, at))
     if owner is not None and owner.id is not None and lead.id is not None:
         uow.assignments.add(Assignment(lead.id, owner.id, tier, routing.rule, routing.reason, at))
-    card = lead_card(uow, lead, desk, policy, at)
+    card = lead_card(uow, lead, desk, policy, at, fresh=fresh, account=account)
     team = desk.team_for(lead, policy.default_team)
     announce(uow, lead, card, team=team, owner=owner, policy=policy, at=at)
     return lead

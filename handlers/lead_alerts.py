@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from core.lead_messages import LeadCard, lead_alert
 from core.messages import Message, message_to_dict
-from core.model import ActivityKind, Lead, Rep, Team
+from core.model import Account, ActivityKind, Lead, Rep, Team
 from core.ports import UnitOfWork
 from core.routing import eligible_reps
 from core.schedule import digest_due_date
@@ -38,26 +38,45 @@ def first_name(rep: Rep) -> str:
 
 
 def lead_card(
-    uow: UnitOfWork, lead: Lead, desk: Desk, policy: DeskPolicy, at: datetime
+    uow: UnitOfWork,
+    lead: Lead,
+    desk: Desk,
+    policy: DeskPolicy,
+    at: datetime,
+    *,
+    fresh: bool = False,
+    account: Account | None = None,
 ) -> LeadCard:
-    """The alert's content as things stand: owner, deadline, reassign choices, what happened."""
+    """The alert's content as things stand: owner, deadline, reassign choices, what happened.
+
+    `fresh`: the lead was placed in this transaction, in `account`: it has no history to tell
+    yet, and its account need not be read again.
+    """
     owner = desk.rep(lead.owner_id)
     due_at = None
     started = lead.clock_started_at
     if started is not None and lead.tier in policy.sla.targets:
-        due_at = start_clock(started, lead.tier or "", policy.sla, owner).breach_at
+        clock = lead.first_touch_due  # set with the clock; worked out again for older leads
+        due_at = clock or start_clock(started, lead.tier or "", policy.sla, owner).breach_at
+    if not fresh and lead.account_id is not None:
+        account = uow.accounts.get(lead.account_id)
     return LeadCard(
         lead=lead,
         owner_name=owner.name if owner else None,
         queue=policy.routing.queue,
         due_at=due_at,
-        choices=_choices(uow, lead, desk, policy, at),
-        events=_events(uow, lead, desk),
+        choices=_choices(lead, account, desk, uow, policy, at),
+        events=() if fresh else _events(uow, lead, desk),
     )
 
 
 def _choices(
-    uow: UnitOfWork, lead: Lead, desk: Desk, policy: DeskPolicy, at: datetime
+    lead: Lead,
+    account: Account | None,
+    desk: Desk,
+    uow: UnitOfWork,
+    policy: DeskPolicy,
+    at: datetime,
 ) -> tuple[tuple[int, str], ...]:
     """Who the lead can go to from the alert: available reps of its team, fairest first.
 
@@ -67,7 +86,6 @@ def _choices(
     if lead.first_touch_at is not None or lead.id is None:
         return ()
     exclude = frozenset({lead.owner_id}) if lead.owner_id is not None else frozenset()
-    account = uow.accounts.get(lead.account_id) if lead.account_id is not None else None
     team = [r for r in desk.active if lead.team_id is None or r.team_id == lead.team_id]
     reps = eligible_reps(
         lead,
