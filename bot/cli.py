@@ -50,10 +50,20 @@ def _root(
     if database_url:
         overrides["database_url"] = database_url
     settings = load_settings(**overrides)
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-    if settings.log_level != "DEBUG":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     ctx.ensure_object(dict)[SETTINGS_KEY] = settings
+
+
+QUIET_LIBRARIES = ("alembic", "apscheduler")
+"""Libraries that speak at INFO about routine work (each migration step; every job run of the
+scheduler's clock, every few seconds): only warnings from them unless DEALBOT_LOG_LEVEL=DEBUG."""
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    quiet = logging.NOTSET if level == "DEBUG" else logging.WARNING
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(quiet)
 
 
 @db_app.command("upgrade")

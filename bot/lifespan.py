@@ -16,7 +16,6 @@ from bot.scheduler import digest_clock_lifespan
 from bot.services import Services
 from bot.slack.render import render_message
 from bot.teams.app import build_teams_messenger
-from handlers.draft_email import email_not_sent
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +69,11 @@ def build_email_messenger(services: Services) -> EmailMessenger | None:
     sender, from_address = services.email_sender, services.settings.smtp_from
     if sender is None or from_address is None:
         return None
-    deps = services.deps("email")
     return EmailMessenger(
-        sender, from_address, lambda payload, why: email_not_sent(deps, payload, why)
+        sender,
+        from_address,
+        services.deps("email"),
+        max_attempts=services.settings.delivery_max_attempts,
     )
 
 

@@ -13,11 +13,16 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from bot.admin_access import require_admin
 from bot.services import Services
+from core.ids import MAX_ID
 from handlers.errors import UserError
 from handlers.roi_report import roi_report_from
 from handlers.sla_report import sla_report
 
 MAX_REPORT_DAYS = 366
+BOTH_SCOPES = (
+    "Give manager_id or team_id, not both: manager_id reports on a manager's team, team_id on "
+    "a sales team."
+)
 
 
 def reports_router() -> APIRouter:
@@ -45,11 +50,17 @@ def reports_router() -> APIRouter:
         weeks: Annotated[
             int, Query(ge=1, le=52, description="The last N weeks, against the N weeks before.")
         ] = 1,
-        manager_id: Annotated[int | None, Query(description="A manager's team only.")] = None,
-        team_id: Annotated[int | None, Query(description="A sales team only.")] = None,
+        manager_id: Annotated[
+            int | None, Query(ge=1, le=MAX_ID, description="A manager's team only.")
+        ] = None,
+        team_id: Annotated[
+            int | None, Query(ge=1, le=MAX_ID, description="A sales team only.")
+        ] = None,
     ) -> dict[str, Any]:
         """Actions done, deals moved within 14 days and their amounts per currency, drafts
         decided, and the median time to first touch per week."""
+        if manager_id is not None and team_id is not None:  # a request that cannot be answered
+            raise HTTPException(status_code=422, detail=BOTH_SCOPES)
         services: Services = request.app.state.services
         try:
             report = roi_report_from(
@@ -60,7 +71,7 @@ def reports_router() -> APIRouter:
                 weeks=weeks,
                 pipeline=services.settings.pipeline,
             )
-        except UserError as error:
+        except UserError as error:  # the manager or the team asked for is not there
             raise HTTPException(status_code=404, detail=str(error)) from None
         return report.to_dict()
 

@@ -25,6 +25,7 @@ from handlers.lead_desk import DeskDeps, DeskPolicy, LeadFit
 from handlers.load_ledger import LoadLedger
 from handlers.targets import Destinations
 from storage.db import create_engine_for
+from storage.emulator import latest_recorded_time
 from storage.lead_touches import first_touches
 from storage.uow import UnitOfWorkFactory
 
@@ -144,6 +145,16 @@ class Services:
         self.engine.dispose()
 
 
+def resumed_emulated_clock(engine: Engine) -> EmulatedClock:
+    """The emulator's clock, never behind what it recorded before a restart: a development
+    server that keeps its database carries on from its newest moment when that is ahead of now."""
+    clock = EmulatedClock()
+    recorded = latest_recorded_time(engine)
+    if recorded is not None:
+        clock.jump_to(recorded)
+    return clock
+
+
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     """The services of one process; a broken lead desk file stops here, before any engine.
 
@@ -151,10 +162,10 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     proactive message goes to the emulator instead of Slack or Teams.
     """
     desk_policy = load_desk_policy(settings.lead_desk_config)
-    if settings.emulator_enabled:
-        clock = clock or EmulatedClock()
-        desk_policy = replace(desk_policy, destinations=Destinations(emulator=True))
     engine = create_engine_for(settings.database_url)
+    if settings.emulator_enabled:
+        clock = clock or resumed_emulated_clock(engine)
+        desk_policy = replace(desk_policy, destinations=Destinations(emulator=True))
     return Services(
         settings, engine, UnitOfWorkFactory(engine), clock or SystemClock(), desk_policy=desk_policy
     )

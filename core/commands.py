@@ -73,6 +73,8 @@ class LogLine:
     text: str
     deal_id: int | None = None
     """Set when the rep picked the deal from a list after an ambiguous first try."""
+    once: str = ""
+    """The pressed pick-list button's own token: a second press of it logs nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,8 @@ class LogActivity:
     next_due: date | None = None
     next_owner_id: int | None = None
     to_stage: str | None = None
+    once: str = ""
+    """The submitted form's own token: a second submit of the same form logs nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,9 +222,10 @@ def parse_control(actor_id: int, control: str, value: str) -> Command | None:
     if kind.value in DRAFT_CONTROLS:
         return draft_command(actor_id, kind.value, value)
     if kind is ControlId.LOG_PICK:
-        deal, _, text = value.partition("|")
+        head, _, text = value.partition("|")
+        deal, _, once = head.partition(":")
         deal_id = parse_id(deal)
-        return LogLine(actor_id, text, deal_id) if deal_id is not None and text else None
+        return LogLine(actor_id, text, deal_id, once[:64]) if deal_id is not None and text else None
     parts = value.split("|", 2)
     if len(parts) != 3:
         return None
@@ -243,6 +248,11 @@ def parse_control(actor_id: int, control: str, value: str) -> Command | None:
         deal_id = parse_id(extra)
         return OpenLogForm(actor_id, deal_id) if deal_id is not None else None
     return None
+
+
+def log_pick_value(deal_id: int, once: str, text: str) -> str:
+    """`<deal id>:<token>|<the /log line>`: a pick-list button's value (see `LogLine.once`)."""
+    return f"{deal_id}:{once}|{text}"
 
 
 _LEAD_CONTROLS = frozenset({ControlId.LEAD_ACCEPT, ControlId.LEAD_REASSIGN, ControlId.LEAD_TOUCH})

@@ -3,12 +3,14 @@
 The approval, its email activity and an outbox row keyed `email:{draft}:{generation}` commit
 together, and only then does the delivery worker send it. A second press finds the draft
 decided, and the key is unique, so one approval is one email however the commit and the
-presses interleave. When the mail server refuses it for good, the rep who approved it is told
-in their direct messages.
+presses interleave. The activity says "sending" until the worker has sent it ("sent") or given
+up ("not sent"); when the mail server refuses it for good, or cannot be reached however often
+it is tried, the rep who approved it is also told in their direct messages.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +23,8 @@ from handlers.deps import Deps
 EMAIL_PLATFORM = "email"
 EMAIL_KIND = "email"
 FAILED_KIND = "email_failed"
+EMAIL_SENDING, EMAIL_SENT, EMAIL_NOT_SENT = "sending", "sent", "not sent"
+"""The email activity's outcome while queued, once sent, and once given up on."""
 
 
 def email_key(draft_id: int, generation: int) -> str:
@@ -28,7 +32,14 @@ def email_key(draft_id: int, generation: int) -> str:
 
 
 def queue_email(
-    uow: UnitOfWork, deps: Deps, approver: Rep, draft: Draft, deal_name: str, at: datetime
+    uow: UnitOfWork,
+    deps: Deps,
+    approver: Rep,
+    draft: Draft,
+    deal_name: str,
+    at: datetime,
+    *,
+    activity_id: int | None,
 ) -> None:
     """Queue the approved email for the delivery worker, in the approval's transaction."""
     notify = deps.desk.destinations.dm(approver)
@@ -44,14 +55,22 @@ def queue_email(
             "subject": draft.final_subject or draft.subject,
             "body": draft.final_body or draft.body,
             "reply_to": approver.email,
+            "activity_id": activity_id,
             "notify": {"platform": notify.platform, "target": notify.target},
         },
         at=at,
     )
 
 
+def email_sent(deps: Deps, payload: dict[str, Any]) -> None:
+    """The mail server took the approved email: its activity on the deal says so."""
+    with deps.uow_factory() as uow:
+        _email_outcome(uow, payload, EMAIL_SENT)
+        uow.commit()
+
+
 def email_not_sent(deps: Deps, payload: dict[str, Any], why: str) -> None:
-    """The mail server refused the approved email for good: audit it and tell the approver."""
+    """The approved email will not go out: mark its activity, audit it and tell the approver."""
     at = deps.clock.now()
     draft_id, generation = int(payload["draft_id"]), int(payload["generation"])
     deal_name = str(payload.get("deal_name") or "the deal")
@@ -71,6 +90,7 @@ def email_not_sent(deps: Deps, payload: dict[str, Any], why: str) -> None:
         private=False,
     )
     with deps.uow_factory() as uow:
+        _email_outcome(uow, payload, EMAIL_NOT_SENT)
         uow.audit.record(
             actor="system:email",
             action="draft.email_failed",
@@ -88,3 +108,12 @@ def email_not_sent(deps: Deps, payload: dict[str, Any], why: str) -> None:
                 at=at,
             )
         uow.commit()
+
+
+def _email_outcome(uow: UnitOfWork, payload: dict[str, Any], outcome: str) -> None:
+    """The queued email's activity gets `outcome` (rows queued before activities were linked,
+    and activities undone since, are left alone)."""
+    activity_id = payload.get("activity_id")
+    activity = uow.activities.get(int(activity_id)) if activity_id is not None else None
+    if activity is not None and activity.outcome != outcome:
+        uow.activities.update(dataclasses.replace(activity, outcome=outcome))

@@ -43,7 +43,7 @@ from core.permissions import can_act_for
 from core.ports import UnitOfWork
 from handlers.deals import acting_rep
 from handlers.deps import Deps, Reply
-from handlers.draft_email import queue_email
+from handlers.draft_email import EMAIL_SENDING, queue_email
 from handlers.errors import AlreadyHandled, FieldErrors, NotAllowed, UserError
 
 ABANDONED_AFTER = timedelta(days=7)
@@ -223,21 +223,21 @@ def _approve(
             sent_via="smtp" if sender is not None else "copy",
         )
         _decide(uow, decided, draft)
-        uow.activities.add(
+        activity = uow.activities.add(
             Activity(
                 kind=ActivityKind.EMAIL,
                 occurred_at=at,
                 deal_id=deal.id,
                 rep_id=actor.id,
                 summary=f"Follow-up email: {subject}",
-                outcome="sending" if sender is not None else "approved to send",
+                outcome=EMAIL_SENDING if sender is not None else "approved to send",
                 surface=deps.surface,
             )
         )
         what = "draft.edit" if edit is not None else "draft.approve"
         _audit(uow, deps, actor, what, _state(draft), _state(decided), decided)
         if sender is not None:  # sent by the delivery worker once this approval is committed
-            queue_email(uow, deps, actor, decided, deal.name, at)
+            queue_email(uow, deps, actor, decided, deal.name, at, activity_id=activity.id)
         uow.commit()
     return Reply(message=approved_card(decided, deal.name, actor.name), replace=True)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from datetime import datetime, timedelta
 
-from core.commands import ControlId, LogActivity, LogLine, UndoLog
+from core.commands import ControlId, LogActivity, LogLine, UndoLog, log_pick_value
 from core.log_line import MAX_NOTE, DealName, LogLineError, NextStep, match_deal, split_next
 from core.messages import Button, Message, Section, Style
 from core.model import Activity, Deal, DealStatus, NextAction, Rep
@@ -15,7 +16,7 @@ from core.schedule import local_now
 from handlers.buttons import move_deal
 from handlers.deals import acting_rep
 from handlers.deps import Deps, Reply
-from handlers.errors import NotAllowed, UserError
+from handlers.errors import AlreadyHandled, NotAllowed, UserError
 
 UNDO_WINDOW = timedelta(minutes=10)
 PICK_LIMIT = 10
@@ -59,6 +60,7 @@ def log_line(command: LogLine, deps: Deps) -> Reply:
             next_text=step.text if step else None,
             next_due=step.due if step else None,
         )
+        claim_once(uow, actor, deal, command.once, at)
         activity = record_activity(uow, deps, actor, deal, command_for_deal, at)
         uow.commit()
     return Reply(message=_confirmation(deal, activity, step), changed_reps=(actor.id or 0,))
@@ -76,10 +78,30 @@ def log_activity(command: LogActivity, deps: Deps) -> Reply:
             raise NotAllowed(
                 "That deal belongs to someone outside your team, so you can't log on it."
             )
+        claim_once(uow, actor, deal, command.once, at)
         activity = record_activity(uow, deps, actor, deal, command, at)
         uow.commit()
     step = NextStep(command.next_text, command.next_due) if command.next_text else None
     return Reply(message=_confirmation(deal, activity, step), changed_reps=(actor.id or 0,))
+
+
+def new_once() -> str:
+    """A fresh token for one rendered form or pick list (see `claim_once`)."""
+    return secrets.token_hex(8)
+
+
+def claim_once(uow: UnitOfWork, actor: Rep, deal: Deal, once: str, at: datetime) -> None:
+    """Refuse a second press of the same rendered control; the claim commits with the activity.
+
+    A double click sends the form or the pick-list button twice; both carry the token rendered
+    into that form or button, so the second finds its key taken (on PostgreSQL it waits for the
+    first's commit). Two forms carry two tokens, so the same note may still be logged twice.
+    """
+    if once and not uow.idempotency.claim(f"log:{actor.id}:{once}", at=at):
+        raise AlreadyHandled(
+            f"Already logged on {deal.name}: that was a second click on the same button, "
+            "so nothing changed."
+        )
 
 
 def record_activity(
@@ -212,7 +234,11 @@ def _pick_list(phrase: str, deals: tuple[DealName, ...], text: str) -> Message:
         if len(deals) > len(shown)
         else ""
     )
-    buttons = tuple(Button(d.name, ControlId.LOG_PICK, f"{d.id}|{text}") for d in shown)
+    once = new_once()
+    buttons = tuple(
+        Button(d.name, ControlId.LOG_PICK, log_pick_value(d.id, f"{once}{d.id}", text))
+        for d in shown
+    )
     return Message(
         summary=f"'{phrase}' matches {len(deals)} deals",
         sections=(

@@ -12,7 +12,7 @@ from core.model import ActivityKind
 from handlers.deals import acting_rep
 from handlers.deps import Deps, Reply
 from handlers.errors import FieldErrors
-from handlers.log import visible_deals
+from handlers.log import new_once, visible_deals
 
 LOG_FORM = "dealbot.log_form"
 MAX_NOTES = 3000
@@ -47,7 +47,7 @@ def open_log_form(command: OpenLogForm, deps: Deps) -> Reply:
         FormField("next_due", "Next action due", "date"),
         FormField("stage", "Move to stage", "select", choices=tuple(Choice(s, s) for s in stages)),
     )
-    return Reply(form=Form(LOG_FORM, "Log a call", "Log it", fields))
+    return Reply(form=Form(LOG_FORM, "Log a call", "Log it", fields, context=new_once()))
 
 
 def find_deals(command: FindDeals, deps: Deps) -> Reply:
@@ -70,9 +70,11 @@ def find_deals(command: FindDeals, deps: Deps) -> Reply:
 
 
 def read_log_form(
-    actor_id: int, values: Mapping[str, str | None], deps: Deps, *, today: date
+    actor_id: int, values: Mapping[str, str | None], deps: Deps, *, today: date, once: str = ""
 ) -> LogActivity:
-    """The form's values as a command, or every problem at once as field errors."""
+    """The form's values as a command, or every problem at once as field errors.
+
+    `once` is the form's context as rendered (its token), so a second submit logs nothing."""
     errors: dict[str, str] = {}
     deal_id = parse_id(values.get("deal") or "")
     if deal_id is None:
@@ -108,6 +110,7 @@ def read_log_form(
         next_due=due,
         next_owner_id=owner_id,
         to_stage=stage,
+        once=once[:64],
     )
 
 

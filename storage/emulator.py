@@ -14,10 +14,32 @@ from typing import Any
 
 from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
-from storage.tables import EmulatorMessageRow
+from storage.tables import AuditLogRow, EmulatorMessageRow, OutboxRow
 
 TRANSCRIPT: Table = EmulatorMessageRow.__table__  # type: ignore[attr-defined]
+_RECORDED_TIMES = (
+    TRANSCRIPT.c.created_at,
+    AuditLogRow.__table__.c.at,  # type: ignore[attr-defined]
+    OutboxRow.__table__.c.created_at,  # type: ignore[attr-defined]
+)
+"""What the emulated clock leaves behind: messages shown, changes made, messages queued."""
+
+
+def latest_recorded_time(engine: Engine) -> datetime | None:
+    """The newest moment the transcript, the audit log or the outbox recorded; None when they
+    are empty or not there yet (a database before its migrations)."""
+    latest: datetime | None = None
+    try:
+        with engine.connect() as conn:
+            for column in _RECORDED_TIMES:
+                found = conn.execute(select(func.max(column))).scalar()
+                if found is not None and (latest is None or found > latest):
+                    latest = found
+    except DBAPIError:
+        return None
+    return latest
 
 
 @dataclass(frozen=True, slots=True)

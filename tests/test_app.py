@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
+import pytest
 
 from bot.app import create_app
+from bot.services import build_services
 from bot.settings import load_settings
+from bot.slack.app import build_slack_app
 from tests.live_server import free_port, serving
+from tests.slack_world import SECRET, TOKEN
 
 
 def test_healthz_reports_ok_on_each_database(database_url: str) -> None:
@@ -32,3 +38,20 @@ def test_openapi_page_is_served() -> None:
     with serving(app) as base:
         assert httpx.get(f"{base}/docs", timeout=10).status_code == 200
         assert "/healthz" in httpx.get(f"{base}/openapi.json", timeout=10).json()["paths"]
+
+
+def test_the_slack_app_starts_without_warnings_when_the_token_is_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    api_url = f"http://127.0.0.1:{free_port()}/api/"
+    services = build_services(load_settings(database_url="sqlite://", slack_api_url=api_url))
+    try:
+        with caplog.at_level(logging.INFO):
+            slack = build_slack_app(services)
+    finally:
+        services.close()
+    assert slack is not None
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert (slack.client.token, slack.client.base_url) == (TOKEN, api_url)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import logging
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -205,3 +207,29 @@ def test_a_dataset_with_ids_an_outcome_and_no_dates_can_be_learned_from(db, caps
     assert "holdout split by row order" in out
     lead_line = next(line for line in out.splitlines() if line.startswith("lead model"))
     assert "base_rate" not in lead_line
+
+
+@pytest.fixture
+def _logger_levels() -> Iterator[None]:
+    """Put the loggers the CLI configures back as they were."""
+    names = ("", "alembic", "apscheduler", "apscheduler.executors.default")
+    kept = {name: logging.getLogger(name).level for name in names}
+    yield
+    for name, level in kept.items():
+        logging.getLogger(name).setLevel(level)
+
+
+@pytest.mark.usefixtures("_logger_levels")
+@pytest.mark.parametrize(("level", "quiet"), [("INFO", logging.WARNING), ("DEBUG", logging.NOTSET)])
+def test_the_schedulers_job_runs_are_logged_only_at_debug(
+    db: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    level: str,
+    quiet: int,
+) -> None:
+    monkeypatch.setenv("DEALBOT_LOG_LEVEL", level)
+    assert run(capsys, "--database-url", db, "db", "upgrade")[0] == 0
+    # "Running job ..." and "... executed successfully" come from apscheduler.executors.*
+    assert logging.getLogger("apscheduler").level == quiet  # NOTSET: as everything else
+    assert logging.getLogger("apscheduler.executors.default").isEnabledFor(logging.WARNING)

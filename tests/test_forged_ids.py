@@ -11,7 +11,7 @@ import pytest
 from bot.app import create_app
 from bot.services import Services
 from bot.settings import Settings
-from core.commands import ListView, parse_control
+from core.commands import ListView, LogLine, log_pick_value, parse_control
 from core.ids import MAX_ID, parse_id
 from tests.emulator_world import demo_world, token_of, transcript_size
 from tests.live_server import serving
@@ -44,6 +44,21 @@ def test_ids(text: str, number: int | None) -> None:
 )
 def test_controls_with_forged_ids_are_unknown(control: str, value: str, bad: str) -> None:
     assert parse_control(3, control, value.format(bad)) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "command"),
+    [
+        ("7|acme called", LogLine(3, "acme called", 7)),  # a pick list sent before tokens
+        (
+            log_pick_value(7, "ab12", "acme: called|left"),
+            LogLine(3, "acme: called|left", 7, "ab12"),
+        ),
+        ("7:" + "x" * 5000 + "|acme called", LogLine(3, "acme called", 7, "x" * 64)),
+    ],
+)
+def test_a_pick_list_value_carries_its_token(value: str, command: LogLine) -> None:
+    assert parse_control(3, "dealbot.log_pick", value) == command
 
 
 def test_a_forged_page_number_is_the_first_page() -> None:

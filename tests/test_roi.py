@@ -211,11 +211,22 @@ def test_the_api_answers_loopback_and_refuses_remote_clients_without_the_token(
             ok = httpx.get(f"{base}/api/reports/roi", params={"team_id": 1}, timeout=10)
             unknown = httpx.get(f"{base}/api/reports/roi", params={"manager_id": 999}, timeout=10)
             bad = httpx.get(f"{base}/api/reports/roi", params={"weeks": 0}, timeout=10)
+            both = httpx.get(
+                f"{base}/api/reports/roi", params={"manager_id": 1, "team_id": 1}, timeout=10
+            )
+            forged = [
+                httpx.get(f"{base}/api/reports/roi", params={name: value}, timeout=10)
+                for name in ("manager_id", "team_id")
+                for value in (0, 2**64)
+            ]
     finally:
         app.state.services.close()
     assert ok.status_code == 200 and ok.json()["current"]["actions_done"] == 4
     assert unknown.status_code == 404 and "No manager with id 999" in unknown.json()["detail"]
     assert bad.status_code == 422
+    assert both.status_code == 422
+    assert "manager_id" in both.json()["detail"] and "team_id" in both.json()["detail"]
+    assert [r.status_code for r in forged] == [422] * 4
     monkeypatch.setenv("DEALBOT_ADMIN_TOKEN", TOKEN)
     services = build_services(load_settings(database_url=seeded_file))
     with TestClient(create_app(services.settings, services), client=("203.0.113.5", 4000)) as c:

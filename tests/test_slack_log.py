@@ -85,6 +85,24 @@ def test_an_ambiguous_name_offers_a_pick_list(world: SlackWorld) -> None:
     ]
 
 
+def test_a_second_click_on_a_pick_list_button_logs_nothing(world: SlackWorld) -> None:
+    world.command("UANA", "/log acme left a voicemail")
+    answer = world.last_response(1)
+    picks = {
+        e["text"]["text"]: {"type": "button", "action_id": e["action_id"], "value": e["value"]}
+        for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]
+    }  # fmt: skip
+    world.press("UANA", picks["Acme US"])
+    assert "Logged a call on Acme US" in world.last_response(2)["text"]
+    world.press("UANA", picks["Acme US"])
+    assert "Already logged on Acme US" in world.last_response(3)["text"]
+    us = world.seeded.deals["Acme US"]
+    assert _activities(world) == [(us, "call", "left a voicemail", "slack")]
+    world.press("UANA", picks["Acme EU"])  # the list's other button is its own control
+    assert "Logged a call on Acme EU" in world.last_response(4)["text"]
+    assert len(_activities(world)) == 2
+
+
 @pytest.mark.parametrize(
     ("line", "says"),
     [
@@ -112,16 +130,17 @@ def test_log_without_arguments_opens_the_form(world: SlackWorld) -> None:
     assert [b["block_id"] for b in view["blocks"]] == [
         "deal", "kind", "outcome", "notes", "next_text", "next_owner", "next_due", "stage",
     ]  # fmt: skip
-    assert view["private_metadata"] == "C0SALES"
+    channel, _, once = view["private_metadata"].partition("|")
+    assert channel == "C0SALES" and once
 
 
-def _submission(values: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _submission(values: dict[str, dict[str, Any]], metadata: str = "C0SALES") -> dict[str, Any]:
     state = {name: {name: value} for name, value in values.items()}
     return {
         "type": "view_submission", "user": {"id": "UANA", "team_id": "T0FAKE"}, "api_app_id": "A0APP",
         "team": {"id": "T0FAKE"}, "trigger_id": "t",
         "view": {"id": "V1", "type": "modal", "callback_id": "dealbot.log_form",
-                 "private_metadata": "C0SALES", "state": {"values": state}},
+                 "private_metadata": metadata, "state": {"values": state}},
     }  # fmt: skip
 
 
@@ -170,6 +189,34 @@ def test_a_valid_form_logs_and_moves_the_stage(world: SlackWorld) -> None:
         deal = uow.deals.get(int(deal_id))
         assert deal is not None and deal.stage == "Negotiation"
         assert deal.next_action is not None and deal.next_action.owner_id == world.seeded.ben
+
+
+def _opened_log_form_metadata(world: SlackWorld, calls: int) -> str:
+    world.command("UANA", "/log")
+    opened = world.wait_for("views.open", calls)[-1].params
+    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    return str(view["private_metadata"])
+
+
+def test_a_form_submitted_twice_logs_once_and_says_so(world: SlackWorld) -> None:
+    metadata = _opened_log_form_metadata(world, 1)
+    deal_id = str(world.seeded.deals["Acme EU"])
+    values = {
+        "deal": {"type": "external_select", "selected_option": {"value": deal_id}},
+        "kind": _option("call"),
+        "notes": {"type": "plain_text_input", "value": "Left a voicemail"},
+    }
+    for _ in range(2):
+        assert world.interact(_submission(values, metadata)).status_code == 200
+    first, second = (call.params for call in world.wait_for("chat.postEphemeral", 2))
+    assert "Logged a call on Acme EU" in first["text"]
+    assert "Already logged on Acme EU" in second["text"] and second["channel"] == "C0SALES"
+    assert _activities(world) == [(int(deal_id), "call", "Left a voicemail", "slack")]
+
+    # The same note from a second form is a second call, logged on purpose.
+    world.interact(_submission(values, _opened_log_form_metadata(world, 2)))
+    assert "Logged a call" in world.wait_for("chat.postEphemeral", 3)[2].params["text"]
+    assert len(_activities(world)) == 2
 
 
 def test_the_deal_typeahead_offers_only_deals_the_rep_may_log_on(world: SlackWorld) -> None:

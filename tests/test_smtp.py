@@ -12,12 +12,11 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from bot.delivery.email import EmailMessenger
-from bot.delivery.worker import DeliveryWorker
+from bot.delivery.worker import DeliveryPolicy, DeliveryWorker
 from bot.drafting.smtp import SmtpSender
 from bot.settings import SettingsError, load_settings
 from core.draft_commands import ApproveDraft, RequestDraft
 from core.drafts import DraftStatus, EmailNotSent, OutgoingEmail
-from handlers.draft_email import email_not_sent
 from handlers.draft_review import approve_draft, request_draft
 from handlers.draft_writing import claim_drafts, write_draft
 from handlers.errors import AlreadyHandled
@@ -97,15 +96,22 @@ class _CommitFailsOnce:
         return uow
 
 
-def _deliver(world: World, server: SmtpServer) -> None:
+def _deliver(world: World, server: SmtpServer | None, *, max_attempts: int = 6) -> None:
+    """One round of the delivery worker; no server is one that cannot be reached."""
+    port = server.port if server is not None else free_port()
     messenger = EmailMessenger(
-        _sender(server.port),
-        "dealbot@acme.com",
-        lambda payload, why: email_not_sent(world.deps, payload, why),
+        _sender(port), "dealbot@acme.com", world.deps, max_attempts=max_attempts
     )
     queue = OutboxQueue(world.uow_factory.engine)
-    worker = DeliveryWorker(queue, {"email": messenger}, clock=world.clock)
+    policy = DeliveryPolicy(max_attempts=max_attempts, backoff_base=0.0, backoff_cap=0.0)
+    worker = DeliveryWorker(queue, {"email": messenger}, policy, clock=world.clock)
     asyncio.run(worker.run_once())
+
+
+def _email_outcomes(world: World) -> list[str | None]:
+    with world.uow_factory() as uow:
+        found = uow.activities.for_deals([world.deal])
+    return [a.outcome for a in found if a.kind.value == "email"]
 
 
 def _outbox(world: World) -> dict[str, str]:
@@ -135,8 +141,31 @@ def test_a_commit_that_fails_then_a_second_approve_sends_one_email(world: World)
         emails = [a for a in uow.activities.for_deals([world.deal]) if a.kind.value == "email"]
     assert draft is not None and draft.sent_via == "smtp" and draft.status is DraftStatus.APPROVED
     assert [(e.summary, e.outcome) for e in emails] == [
-        ("Follow-up email: Next steps: Acme EU", "sending")
+        ("Follow-up email: Next steps: Acme EU", "sent")
     ]
+
+
+def test_the_email_activity_says_sending_until_the_server_has_it(world: World) -> None:
+    draft_id = _ready(world)
+    with SmtpServer() as server:
+        approve_draft(ApproveDraft(world.ana, draft_id, 1), world.with_sender(_sender(1)))
+        assert _email_outcomes(world) == ["sending"]
+        _deliver(world, server)
+    assert len(server.messages) == 1 and _email_outcomes(world) == ["sent"]
+
+
+def test_an_unreachable_server_on_the_last_attempt_marks_the_email_not_sent(world: World) -> None:
+    draft_id = _ready(world)
+    approve_draft(ApproveDraft(world.ana, draft_id, 1), world.with_sender(_sender(1)))
+    _deliver(world, None, max_attempts=2)
+    assert _outbox(world)[f"email:{draft_id}:1"] == "pending"  # tried again later
+    assert _email_outcomes(world) == ["sending"]
+    world.clock.current += timedelta(minutes=1)
+    _deliver(world, None, max_attempts=2)
+    outbox = _outbox(world)
+    assert outbox[f"email:{draft_id}:1"] == "dead"
+    assert outbox[f"email:{draft_id}:1:failed"] == "pending"  # the approver is told
+    assert _email_outcomes(world) == ["not sent"]
 
 
 def test_a_refused_address_goes_dead_and_the_rep_is_told(world: World) -> None:
@@ -148,6 +177,7 @@ def test_a_refused_address_goes_dead_and_the_rep_is_told(world: World) -> None:
     outbox = _outbox(world)
     assert outbox[f"email:{draft_id}:1"] == "dead"
     assert outbox[f"email:{draft_id}:1:failed"] == "pending"
+    assert _email_outcomes(world) == ["not sent"]
     (dead,) = OutboxQueue(world.uow_factory.engine).by_status(status="dead", limit=10)
     assert "sarah" not in (dead.last_error or "")  # the stored reason has no address
     (told,) = [

@@ -74,6 +74,17 @@ def test_an_ambiguous_name_offers_a_pick_list(world: TeamsWorld) -> None:
     ]
 
 
+def test_a_second_press_of_a_pick_list_button_logs_nothing(world: TeamsWorld) -> None:
+    world.message("ana", "log acme left a voicemail")
+    us = _press(world.last_card(1), "dealbot.log_pick", "Acme US")
+    world.answer(world.execute("ana", us))
+    kind, value = world.answer(world.execute("ana", us))  # a new activity: a second click
+    assert kind == MESSAGE_RESPONSE and "Already logged on Acme US" in value
+    assert _activities(world) == [
+        (world.seeded.deals["Acme US"], "call", "left a voicemail", "teams")
+    ]
+
+
 @pytest.mark.parametrize(
     ("line", "says"),
     [
@@ -138,6 +149,25 @@ def test_a_valid_form_logs_and_moves_the_stage(world: TeamsWorld) -> None:
         deal = uow.deals.get(int(deal_id))
     assert deal is not None and deal.stage == "Negotiation"
     assert deal.next_action is not None and deal.next_action.due == date(2026, 11, 30)
+
+
+def test_a_form_submitted_twice_logs_once_and_a_second_form_logs_again(
+    world: TeamsWorld,
+) -> None:
+    form = _form(world)
+    deal_id = str(world.seeded.deals["Acme US"])
+    sent = _submission(form, deal=deal_id, kind="call", notes="Quick call")
+    kind, value = world.answer(world.execute("ana", sent, verb=LOG_FORM))
+    assert kind == CARD_CONTENT_TYPE and "Logged a call on Acme US" in card_text(value)
+    kind, value = world.answer(world.execute("ana", sent, verb=LOG_FORM))
+    assert kind == MESSAGE_RESPONSE and "Already logged on Acme US" in value
+    assert len(_activities(world)) == 1
+
+    world.message("ana", "log")  # a new form: the same note again is a second call
+    again = _submission(world.last_card(2), deal=deal_id, kind="call", notes="Quick call")
+    kind, value = world.answer(world.execute("ana", again, verb=LOG_FORM))
+    assert kind == CARD_CONTENT_TYPE and "Logged a call on Acme US" in card_text(value)
+    assert len(_activities(world)) == 2
 
 
 def test_the_form_through_a_submit_updates_the_form_message(world: TeamsWorld) -> None:

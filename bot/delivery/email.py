@@ -1,20 +1,26 @@
 """The delivery worker's way out for approved follow-ups: the email sender (SMTP).
 
 Each email carries a Message-ID made from its outbox key, so a resend after a lost outcome is
-the same message to the mail server and to the customer's mail client. A refusal that trying
-again cannot fix (an unknown address, a refused login) is a permanent failure: the row goes to
-the dead letters and `on_refused` tells the rep who approved it.
+the same message to the mail server and to the customer's mail client. Once the server has taken
+it, the email's activity on the deal says "sent". A refusal that trying again cannot fix (an
+unknown address, a refused login) is a permanent failure, and an unreachable server on the last
+attempt the worker allows ends the same way: the row goes to the dead letters, the activity says
+"not sent" and the rep who approved it is told.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
+import logging
 
 from bot.delivery.messenger import Outcome, PermanentFailure, Sent, TransientFailure
+from bot.failures import failure_summary
 from core.drafts import EmailNotSent, OutgoingEmail
 from core.ports import EmailSender, OutboxItem
+from handlers.deps import Deps
+from handlers.draft_email import email_not_sent, email_sent
+
+log = logging.getLogger("dealbot.delivery")
 
 
 def message_id_for(key: str, from_address: str) -> str:
@@ -27,12 +33,11 @@ class EmailMessenger:
     """A `bot.delivery.messenger.Messenger` for outbox rows of platform "email"."""
 
     def __init__(
-        self,
-        sender: EmailSender,
-        from_address: str,
-        on_refused: Callable[[dict[str, Any], str], None],
+        self, sender: EmailSender, from_address: str, deps: Deps, *, max_attempts: int
     ) -> None:
-        self.sender, self.from_address, self.on_refused = sender, from_address, on_refused
+        """`max_attempts`: the delivery worker's, so the last transient failure is known here."""
+        self.sender, self.from_address, self.deps = sender, from_address, deps
+        self.max_attempts = max_attempts
 
     async def send(self, item: OutboxItem) -> Outcome:
         payload = item.payload
@@ -46,10 +51,17 @@ class EmailMessenger:
         try:
             await asyncio.to_thread(self.sender.send, email)
         except EmailNotSent as why:
-            if not why.permanent:
+            last = item.attempts + 1 >= self.max_attempts
+            if not why.permanent and not last:
                 return TransientFailure(why.code)
-            await asyncio.to_thread(self.on_refused, payload, str(why))
-            return PermanentFailure(why.code)
+            await asyncio.to_thread(email_not_sent, self.deps, payload, str(why))
+            return PermanentFailure(why.code) if why.permanent else TransientFailure(why.code)
+        try:  # the email is out: a failure to note it must not send it again
+            await asyncio.to_thread(email_sent, self.deps, payload)
+        except Exception as error:
+            log.warning(
+                "outbox %s: sent, activity not updated: %s", item.id, failure_summary(error)
+            )
         return Sent(email.message_id)
 
     async def aclose(self) -> None:

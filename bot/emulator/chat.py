@@ -91,7 +91,7 @@ class EmulatorChat:
         cleaned = {k: (v.strip() or None) if v else None for k, v in values.items() if k in names}
         try:
             today = self.pool.deps.clock.now().date()
-            command = read_log_form(actor, cleaned, self.pool.deps, today=today)
+            command = read_log_form(actor, cleaned, self.pool.deps, today=today, once=form.context)
         except FieldErrors as errors:
             payload = {**entry.payload, "values": cleaned, "errors": errors.errors}
             await asyncio.to_thread(self.transcript.replace, entry.id, payload)

@@ -15,7 +15,6 @@ from fastapi import FastAPI, Request, Response
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
 from bot.slack.listeners import SlackListeners
@@ -30,15 +29,16 @@ def build_slack_app(services: Services) -> AsyncApp | None:
     settings = services.settings
     if settings.slack_bot_token is None or settings.slack_signing_secret is None:
         return None
-    client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
-    )
+    # The token goes to bolt itself, which builds its client from it. Given a client instead, bolt
+    # still reads SLACK_BOT_TOKEN from the environment and warns that one of the two is unused.
     app = AsyncApp(
-        client=client,
+        token=settings.slack_bot_token.get_secret_value(),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         process_before_response=False,
         logger=logging.getLogger("dealbot.slack.bolt"),
     )
+    # Every request's client is a copy of this one, so the API address set here holds for all.
+    app.client.base_url = settings.slack_api_url
     app.middleware(_dedupe_events(services))
     SlackListeners(services).register(app)
     return app

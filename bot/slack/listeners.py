@@ -124,17 +124,17 @@ class SlackListeners:
             return
         values = translate.view_values(body.get("view") or {})
         values["next_owner"] = await self.owner_id(client, values.get("next_owner"))
+        channel, once = _log_form_metadata((body.get("view") or {}).get("private_metadata"))
         try:
             today = self.deps.clock.now().date()
-            command = read_log_form(actor, values, self.deps, today=today)
+            command = read_log_form(actor, values, self.deps, today=today, once=once)
         except FieldErrors as errors:
             await ack(response_action="errors", errors=errors.errors)
             return
         await ack()
         reply = await self.run(command)
         message = reply if isinstance(reply, str) else reply.message
-        channel = (body.get("view") or {}).get("private_metadata") or user_id
-        await self.post_private(client, channel, user_id, message)
+        await self.post_private(client, channel or user_id, user_id, message)
         if not isinstance(reply, str):
             await self.refresh_homes(client, reply)
 
@@ -223,10 +223,12 @@ class SlackListeners:
     async def open_form(self, client: AsyncWebClient, body: dict[str, Any], reply: Reply) -> None:
         assert reply.form is not None
         channel = body.get("channel_id") or (body.get("channel") or {}).get("id") or ""
+        form = reply.form
+        # The log form answers in the channel it was opened from, and carries its token too.
+        metadata = f"{channel}|{form.context}" if form.form_id == LOG_FORM else form.context
         try:
             await client.views_open(
-                trigger_id=body.get("trigger_id", ""),
-                view=modal_view(reply.form, reply.form.context or channel),
+                trigger_id=body.get("trigger_id", ""), view=modal_view(form, metadata or channel)
             )
         except SlackApiError as error:
             log.warning("views.open failed: %s", error.response.get("error"))
@@ -256,6 +258,12 @@ class SlackListeners:
                 await client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
         except SlackApiError as error:
             log.warning("answer not delivered: %s", error.response.get("error"))
+
+
+def _log_form_metadata(metadata: str | None) -> tuple[str, str]:
+    """(channel, token) from the log form's `private_metadata` (`<channel>|<token>`)."""
+    channel, _, once = (metadata or "").partition("|")
+    return channel, once
 
 
 def _replaces(command: Command, reply: Reply) -> bool:

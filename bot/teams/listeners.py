@@ -192,7 +192,8 @@ class TeamsListeners:
         values = translate.form_values(data, names)
         try:
             today = self.deps.clock.now().date()
-            command = read_log_form(actor, values, self.deps, today=today)
+            once = str(data.get(CONTEXT_KEY) or "")
+            command = read_log_form(actor, values, self.deps, today=today, once=once)
         except FieldErrors as errors:
             form = await self.pool.run(OpenLogForm(actor))
             if not isinstance(form, Reply) or form.form is None:
