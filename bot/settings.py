@@ -125,8 +125,11 @@ class Settings(BaseSettings):
     webhook_max_bytes: int = Field(
         65_536, ge=1024, le=10_000_000, description="Largest webhook body accepted (413 above)."
     )
-    webhook_concurrency: int = Field(
-        4, ge=1, le=64, description="Webhook deliveries stored at once; the rest wait their turn."
+    webhook_concurrency: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="Webhook deliveries stored at once; unset: 1 on SQLite (one writer), 8 on PostgreSQL.",
     )
     webhook_queue: int = Field(
         256,
@@ -265,6 +268,7 @@ class Settings(BaseSettings):
         "slack_app_token",
         "webhook_secret",
         "webhook_secret_previous",
+        "webhook_concurrency",
         "admin_token",
         "lead_desk_config",
         "teams_app_id",

@@ -50,14 +50,17 @@ class Settlement:
     item_id: int
     token: str
     values: dict[str, Any]
+    """Plain column values."""
+    counts_attempt: bool = False
+    """Add one to `attempts` as well."""
 
 
 def sent(item_id: int, *, token: str, at: datetime, reference: str | None = None) -> Settlement:
     """The platform took the message."""
-    values = {"status": SENT, "sent_at": at, "attempts": OUTBOX.c.attempts + 1}
+    values: dict[str, Any] = {"status": SENT, "sent_at": at}
     if reference is not None:
         values["sent_ref"] = reference
-    return Settlement(item_id, token, values)
+    return Settlement(item_id, token, values, counts_attempt=True)
 
 
 def retry(
@@ -65,17 +68,13 @@ def retry(
 ) -> Settlement:
     """Back to pending until `due`; a rate limit does not count as an attempt, an error does."""
     values: dict[str, Any] = {"status": PENDING, "next_attempt_at": due, "last_error": error}
-    if count_attempt:
-        values["attempts"] = OUTBOX.c.attempts + 1
-    return Settlement(item_id, token, values)
+    return Settlement(item_id, token, values, counts_attempt=count_attempt)
 
 
 def dead(item_id: int, *, token: str, error: str, count_attempt: bool = True) -> Settlement:
     """Given up until someone revives it."""
     values: dict[str, Any] = {"status": DEAD, "next_attempt_at": None, "last_error": error}
-    if count_attempt:
-        values["attempts"] = OUTBOX.c.attempts + 1
-    return Settlement(item_id, token, values)
+    return Settlement(item_id, token, values, counts_attempt=count_attempt)
 
 
 def released(item_id: int, *, token: str, at: datetime) -> Settlement:
@@ -114,6 +113,24 @@ def _due(by_platform: bool) -> Any:
 def _due_statement(by_platform: bool) -> Any:
     """Whether any row is due: one row's id or none, read without writing."""
     return select(OUTBOX.c.id).where(_due(by_platform)).limit(1)
+
+
+@functools.cache
+def _settle_statement(columns: tuple[str, ...], counts_attempt: bool) -> Any:
+    """One settlement's UPDATE for these columns (values :set_<column>, :row_id, :token), built
+    and compiled once per shape: the worker settles every message it sends."""
+    values: dict[str, Any] = {
+        name: bindparam(f"set_{name}", type_=OUTBOX.c[name].type) for name in columns
+    }
+    if counts_attempt:
+        values["attempts"] = OUTBOX.c.attempts + 1
+    return (
+        update(OUTBOX)
+        .where(OUTBOX.c.id == bindparam("row_id", type_=Integer()))
+        .where(OUTBOX.c.claimed_by == bindparam("token", type_=String()))
+        .where(OUTBOX.c.status == SENDING)
+        .values(claimed_by=None, **values)
+    )
 
 
 @functools.cache
@@ -217,14 +234,11 @@ class OutboxQueue:
         results = []
         with self.engine.begin() as conn:
             for settlement in settlements:
-                statement = (
-                    update(OUTBOX)
-                    .where(OUTBOX.c.id == settlement.item_id)
-                    .where(OUTBOX.c.claimed_by == settlement.token)
-                    .where(OUTBOX.c.status == SENDING)
-                    .values(claimed_by=None, **settlement.values)
-                )
-                results.append(conn.execute(statement).rowcount == 1)
+                shape = tuple(sorted(settlement.values))
+                statement = _settle_statement(shape, settlement.counts_attempt)
+                params = {f"set_{name}": value for name, value in settlement.values.items()}
+                params.update(row_id=settlement.item_id, token=settlement.token)
+                results.append(conn.execute(statement, params).rowcount == 1)
         return results
 
     def by_status(self, status: str | None = None, *, limit: int = 50) -> list[OutboxItem]:

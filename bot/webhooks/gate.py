@@ -2,7 +2,8 @@
 
 Every delivery's transaction writes from its first statement (the idempotency key), and on
 SQLite writers take turns anyway, so a few threads store as many leads a second as forty do;
-forty threads only fight over the interpreter and the writer's turn, and each lead takes longer.
+forty threads only fight over the interpreter and the writer's turn, and each lead takes longer
+(`DEALBOT_WEBHOOK_CONCURRENCY`: unset, one on SQLite and eight on PostgreSQL).
 Past what the machine can store, waiting deliveries would pile up until every answer came too
 late for its sender and connections timed out. So at most `queue` wait: the next one is answered
 503 with Retry-After at once, a sender's ordinary retry, and the idempotency key makes that retry

@@ -72,7 +72,9 @@ class Refused(Exception):
 def webhook_router(services: Services) -> APIRouter:
     router = APIRouter(tags=["webhooks"])
     settings = services.settings
-    gate = IntakeGate(settings.webhook_concurrency, settings.webhook_queue)
+    one_writer = services.engine.dialect.name == "sqlite"
+    concurrency = settings.webhook_concurrency or (1 if one_writer else 8)
+    gate = IntakeGate(concurrency, settings.webhook_queue)
     store_lead, store_signals = functools.partial(_lead, gate), functools.partial(_signals, gate)
 
     @router.post(
