@@ -6,7 +6,7 @@ on, and Slack pointed at a local fake of the Web API in a process of its own
 Each team has its own alert channel and everyone is at work around the clock. Slack allows about
 one message a second per channel (the app sends a burst of 3, then about 1 a second, per
 channel), so the number of teams bounds the alert rate: by default there are 1.25 channels for
-each lead a second of the top ramp rate (313 teams x 2 reps for 250/s), at least 100.
+each lead a second of the top rate (313 teams x 2 reps for a ramp to 250/s), at least 100.
 
 1. Latency: signed lead webhooks at a steady rate (default 50/s for 60 s); for each lead, the
    time from its scheduled sending instant to the fake Slack receiving its channel alert
@@ -194,7 +194,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--ramp", default="100,150,200,250")
     parser.add_argument("--step", type=float, default=30.0)
-    parser.add_argument("--teams", type=int, help="default: 1.25 x the top ramp rate, >= 100")
+    parser.add_argument("--teams", type=int, help="default: 1.25 x the top rate, at least 100")
     parser.add_argument(
         "--worker",
         choices=("process", "inline"),
@@ -204,7 +204,7 @@ def arguments() -> argparse.Namespace:
     args = parser.parse_args()
     args.rates = [float(r) for r in args.ramp.split(",")] if args.ramp else []
     if args.teams is None:
-        args.teams = max(100, math.ceil(1.25 * max(args.rates, default=0)))
+        args.teams = max(100, math.ceil(1.25 * max([*args.rates, args.rate])))
     return args
 
 

@@ -34,9 +34,14 @@ def post_key(params: dict[str, Any]) -> str:
     return str((metadata.get("event_payload") or {}).get("key", ""))
 
 
-def channel_alerts(posts: list[tuple[str, float]]) -> dict[int, float]:
-    """Lead id -> when its first channel alert arrived, from `(key, time)` posts in order."""
-    seen: dict[int, float] = {}
+def channel_alerts(
+    posts: list[tuple[str, float]], seen: dict[int, float] | None = None
+) -> dict[int, float]:
+    """Lead id -> when its first channel alert arrived, from `(key, time)` posts in order.
+
+    Given `seen` (from earlier posts), adds the new posts' alerts to it.
+    """
+    seen = {} if seen is None else seen
     for key, at in posts:
         if key.startswith("lead:") and key.endswith(":channel"):
             seen.setdefault(int(key.split(":")[1]), at)
@@ -56,6 +61,7 @@ class FakeSlackProcess:
         self._next = 0
         self.posts: list[tuple[str, float]] = []
         """Every `chat.postMessage` so far: (outbox key, time received), in order."""
+        self._alerts: dict[int, float] = {}
         self.api_url = ""
 
     def __enter__(self) -> Self:
@@ -91,11 +97,15 @@ class FakeSlackProcess:
         self._process.stdin.flush()
         answer = json.loads(self._process.stdout.readline())
         self._next = answer["next"]
-        self.posts.extend((key, at) for key, at in answer["posts"])
+        new = [(key, at) for key, at in answer["posts"]]
+        self.posts.extend(new)
+        channel_alerts(new, self._alerts)
         return self.posts
 
     def alerts(self) -> dict[int, float]:
-        return channel_alerts(self.fetch())
+        """Lead id -> when its channel alert arrived (the first one), fetched now."""
+        self.fetch()
+        return self._alerts
 
     def duplicates(self) -> int:
         keys = [key for key, _ in self.fetch()]
