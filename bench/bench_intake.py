@@ -37,6 +37,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import time as wall_time
 from pathlib import Path
@@ -189,7 +190,7 @@ def stop(process: subprocess.Popen[bytes] | None) -> None:
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="sqlite:////tmp/dealbot-intake.db")
+    parser.add_argument("--url", help="default: a SQLite file in a fresh temporary folder")
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--ramp", default="100,150,200,250")
@@ -210,6 +211,15 @@ def arguments() -> argparse.Namespace:
 
 def main() -> None:
     args = arguments()
+    if args.url is not None:
+        run(args)
+        return
+    with tempfile.TemporaryDirectory(prefix="dealbot-intake-") as folder:
+        args.url = f"sqlite:///{folder}/intake.db"  # a run of its own beside others on the machine
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     prepare(args.url, args.teams, 2)
     print(f"SQLite, {os.cpu_count()} cores, {args.teams} teams x 2 reps, delivery {args.worker}, "
           f"load average {os.getloadavg()[0]:.2f} (the machine is shared: figures move with it)")  # fmt: skip
