@@ -31,7 +31,7 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
     "train": (["--deals", "5000", "--baseline", "1000", "--score", "20000"], ["--from-db"]),
     "digest_delivery": (["--rows", "200"], []),
     "slack_ack": (["--seconds", "5", "--reps", "50", "--deals", "50"], []),
-    "intake": (["--seconds", "5", "--ramp", "", "--teams", "20"], []),
+    "intake": (["--seconds", "5", "--ramp", "", "--teams", "63"], []),
     "sla_sweep": (["--leads", "10000", "--due", "100"], []),
 }
 """Script name -> (arguments of a quick run, arguments of a full run)."""

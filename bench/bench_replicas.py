@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_faults import fresh_database  # noqa: E402
-from bench.bench_intake import alerts_received, percentile  # noqa: E402
+from bench.fake_slack_process import alerts_received  # noqa: E402
+from bench.intake_load import percentile  # noqa: E402
 from bot.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER  # noqa: E402
 from bot.webhooks.signing import sign as sign_webhook  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
