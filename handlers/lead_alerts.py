@@ -56,8 +56,10 @@ def lead_card(
     due_at = None
     started = lead.clock_started_at
     if started is not None and lead.tier in policy.sla.targets:
-        clock = lead.first_touch_due  # set with the clock; worked out again for older leads
-        due_at = clock or start_clock(started, lead.tier or "", policy.sla, owner).breach_at
+        # A clock started in this transaction has just set the deadline; any other is worked out
+        # as the sweep works it out (the owner or the tier may have changed since).
+        fresh_due = lead.first_touch_due if fresh else None
+        due_at = fresh_due or start_clock(started, lead.tier or "", policy.sla, owner).breach_at
     if not fresh and lead.account_id is not None:
         account = uow.accounts.get(lead.account_id)
     return LeadCard(

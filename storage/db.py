@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -14,6 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, create_engine
 
 from storage import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+log = logging.getLogger("dealbot.storage")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -60,9 +64,29 @@ class WriterTurns:
     def attach(self, engine: Engine) -> None:
         _TURNS[engine] = self
         event.listen(engine, "before_cursor_execute", self._before_execute)
-        event.listen(engine, "commit", self._done)
-        event.listen(engine, "rollback", self._done)
         event.listen(engine.pool, "checkin", self._checked_in)
+        # The turn ends after SQLite's own COMMIT or ROLLBACK has run, not at SQLAlchemy's
+        # commit event (which comes before it): another process given the turn earlier would
+        # still meet SQLite's lock and its sleeping busy handler.
+        dialect = engine.dialect
+        dialect.do_commit = self._ending(dialect.do_commit)  # type: ignore[method-assign]
+        dialect.do_rollback = self._ending(dialect.do_rollback)  # type: ignore[method-assign]
+
+    def _ending(self, end: Callable[[Any], None]) -> Callable[[Any], None]:
+        def ended(connection: Any) -> None:
+            try:
+                end(connection)
+            finally:
+                # The pool's proxy of the connection keeps the turn in its `info`; a bare proxy
+                # (the pool resetting a connection it takes back) has none: checkin releases.
+                try:
+                    info = connection.info
+                except (AttributeError, NotImplementedError):
+                    info = None
+                if isinstance(info, dict):
+                    self._release(info)
+
+        return ended
 
     def _before_execute(self, conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any,
                         _many: bool) -> None:  # fmt: skip
@@ -75,26 +99,38 @@ class WriterTurns:
 
     @staticmethod
     def _take_file(path: str, deadline: float) -> int | None:
-        """An open descriptor of `path` holding its exclusive flock, or None at the deadline."""
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        pause = 0.0001
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return fd
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    return None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.001)
+        """An open descriptor of `path` holding its exclusive flock, or None at the deadline.
 
-    def _done(self, conn: Any) -> None:
-        if not conn.invalidated:  # a broken one went back to the pool, which took its turn
-            self._release(conn.info)
+        A lock file that cannot be opened or locked (permissions, a file system without
+        flock) costs only the quick hand-over: the write goes on to SQLite's own lock.
+        """
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError as error:
+            log.warning("SQLite writers' lock file unusable (%s): SQLite's lock alone", error)
+            return None
+        pause = 0.0001
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return fd
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        break
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.001)
+        except BaseException as error:
+            os.close(fd)
+            if not isinstance(error, OSError):
+                raise
+            log.warning("SQLite writers' lock file unusable (%s): SQLite's lock alone", error)
+            return None
+        os.close(fd)
+        return None
 
     def _checked_in(self, _dbapi_connection: Any, record: Any) -> None:
-        self._release(record.info)  # a connection given back without commit or rollback
+        self._release(record.info)  # a connection given back without its end, or invalidated
 
     def _release(self, info: dict[str, Any]) -> None:
         fd = info.pop(self.FILE_FLAG, None)
@@ -135,7 +171,8 @@ def create_engine_for(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         database = engine.url.database
         on_disk = database not in (None, "", ":memory:") and not database.startswith("file:")
-        WriterTurns(timeout=10, lock_path=f"{database}.writers" if on_disk else None).attach(engine)
+        lock_path = os.path.abspath(f"{database}.writers") if on_disk else None
+        WriterTurns(timeout=10, lock_path=lock_path).attach(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 

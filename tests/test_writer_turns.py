@@ -4,6 +4,8 @@ commit, rollback, or when the connection goes back to the pool; reads never take
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,8 +32,10 @@ def test_a_write_holds_the_turn_until_the_transaction_ends(tmp_path: Path) -> No
         assert not held(engine)  # reading takes no turn
         uow.reps.add(Rep(email="ana@example.com", name="Ana"))
         assert held(engine)
+        assert file_locked(tmp_path / "d.db.writers")
         uow.commit()
     assert not held(engine)
+    assert not file_locked(tmp_path / "d.db.writers")  # given back with the commit
     with SqlUnitOfWork(engine) as uow:
         uow.reps.add(Rep(email="ben@example.com", name="Ben"))
         assert held(engine)
@@ -48,6 +52,18 @@ def test_a_write_holds_the_turn_until_the_transaction_ends(tmp_path: Path) -> No
         assert held(engine)
         conn.invalidate()
         assert not held(engine)
+
+
+def file_locked(path: Path) -> bool:
+    """Whether another open file description holds the exclusive flock on `path`."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 WRITER = """
@@ -74,6 +90,7 @@ def test_a_writer_in_another_process_waits_for_the_turn(tmp_path: Path) -> None:
     with SqlUnitOfWork(engine) as uow:
         uow.reps.add(Rep(email="ana@example.com", name="Ana"))
         assert held(engine)
+        assert file_locked(tmp_path / "d.db.writers")  # the turn other processes ask for
         other = subprocess.Popen(
             [sys.executable, "-c", WRITER, url],
             cwd=Path(__file__).resolve().parent.parent,
