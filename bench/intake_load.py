@@ -2,8 +2,8 @@
 
 One aiohttp `ClientSession` (the transport slack_sdk uses, so nothing new to install) with a
 keep-alive pool of `CONNECTIONS` connections. 64 is far more than a server that keeps up needs
-(at 250 leads/s and a 20 ms answer about 5 requests are in flight) and enough for one falling
-behind by a quarter of a second at that rate (64 / 250 per s = 256 ms in flight); past that the
+(at 250 leads/s, 300 requests/s with the bare ones, and a 20 ms answer about 6 are in flight)
+and enough for one falling behind by about 0.2 s at that rate (64 / 300 per s); past that the
 requests wait for a connection in this process, which the figures show, because every time is
 counted from the instant a request was scheduled, not from when it left. More connections would
 only move that queue into the server's accept backlog and cost it a socket each.
@@ -11,9 +11,10 @@ only move that queue into the server's accept backlog and cost it a socket each.
 The requests are built and signed before the timed loop starts: the whole run when it is shorter
 than `SIGN_AHEAD` seconds, otherwise that much ahead and then topped up every 10 s of the run,
 so a signature's timestamp is never more than about two minutes old when it is sent (the app
-refuses any outside 5 minutes). A request that fails or takes longer than `TIMEOUT` seconds
-counts as an error; it never ends the run. One bare `GET /bench/bare` goes with every 5th lead:
-the baseline for the answer times.
+refuses any outside 5 minutes). A request that fails, or takes longer than `TIMEOUT` seconds
+from when it leaves (its wait for a connection included), counts as an error and never ends the
+run; an answer can be timed a little over `TIMEOUT` when this process fell behind its schedule.
+One bare `GET /bench/bare` goes with every 5th lead: the baseline for the answer times.
 """
 
 from __future__ import annotations
