@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
 import threading
@@ -107,7 +108,7 @@ class WriterTurns:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
         except OSError as error:
-            log.warning("SQLite writers' lock file unusable (%s): SQLite's lock alone", error)
+            _warn_once(error)
             return None
         pause = 0.0001
         try:
@@ -124,7 +125,7 @@ class WriterTurns:
             os.close(fd)
             if not isinstance(error, OSError):
                 raise
-            log.warning("SQLite writers' lock file unusable (%s): SQLite's lock alone", error)
+            _warn_once(error)
             return None
         os.close(fd)
         return None
@@ -138,6 +139,15 @@ class WriterTurns:
             os.close(fd)  # closing the only descriptor lets go of its flock
         if info.pop(self.FLAG, False):
             self._lock.release()
+
+
+def _warn_once(error: OSError) -> None:
+    _warn(error.strerror or type(error).__name__)
+
+
+@functools.cache
+def _warn(reason: str) -> None:  # once per kind of failure, not once per write
+    log.warning("SQLite writers' lock file unusable (%s): SQLite's own lock alone", reason)
 
 
 _TURNS: weakref.WeakKeyDictionary[Engine, WriterTurns] = weakref.WeakKeyDictionary()
