@@ -9,6 +9,8 @@ from core.commands import FindDeals, LogActivity, OpenLogForm
 from core.ids import parse_id
 from core.messages import Choice, Form, FormField
 from core.model import ActivityKind
+from core.permissions import team_of
+from core.ports import UnitOfWork
 from handlers.deals import acting_rep
 from handlers.deps import Deps, Reply
 from handlers.errors import FieldErrors
@@ -125,3 +127,15 @@ def _due(text: str | None, today: date, errors: dict[str, str]) -> date | None:
     if due < today:
         errors["next_due"] = "That date is past; pick today or later."
     return due
+
+
+def owner_choices(uow: UnitOfWork, actor_id: int) -> tuple[Choice, ...]:
+    """Whom the actor may give a next action to: themselves first, and for managers their team."""
+    actor = uow.reps.get(actor_id)
+    reps = team_of(actor, uow.reps.list()) if actor is not None else []
+    mine = [Choice(f"{rep.name} (me)", str(rep.id)) for rep in reps if rep.id == actor_id]
+    others = sorted(
+        (Choice(rep.name, str(rep.id)) for rep in reps if rep.id != actor_id),
+        key=lambda c: c.label.lower(),
+    )
+    return tuple(mine + others)

@@ -28,10 +28,9 @@ from core.messages import (
     form_to_dict,
     message_to_dict,
 )
-from core.permissions import team_of
 from handlers.deps import Reply
 from handlers.errors import FieldErrors
-from handlers.log_form import LOG_FORM, read_log_form
+from handlers.log_form import LOG_FORM, owner_choices, read_log_form
 from handlers.targets import EMULATOR_REP
 from storage.emulator import EmulatorTranscript, TranscriptEntry
 
@@ -144,14 +143,7 @@ class EmulatorChat:
 
     def _owner_choices(self, actor_id: int) -> tuple[Choice, ...]:
         with self.services.uow_factory() as uow:
-            actor = uow.reps.get(actor_id)
-            reps = team_of(actor, uow.reps.list()) if actor is not None else []
-        mine = [Choice(f"{r.name} (me)", str(r.id)) for r in reps if r.id == actor_id]
-        others = sorted(
-            (Choice(r.name, str(r.id)) for r in reps if r.id != actor_id),
-            key=lambda c: c.label.lower(),
-        )
-        return tuple(mine + others)
+            return owner_choices(uow, actor_id)
 
     async def _visible(self, actor: int, entry_id: int) -> TranscriptEntry:
         entry = await asyncio.to_thread(self.transcript.get, entry_id)

@@ -16,8 +16,8 @@ from botbuilder.schema.teams import TeamsChannelAccount
 
 from bot.services import Services
 from core.messages import Choice
-from core.permissions import team_of
 from handlers.chat_identity import link_chat_user
+from handlers.log_form import owner_choices
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
@@ -56,14 +56,7 @@ class TeamsPeople:
     def owner_choices(self, actor_id: int) -> tuple[Choice, ...]:
         """Whom the actor may give a next action to: themselves and, for managers, their team."""
         with self.services.uow_factory() as uow:
-            actor = uow.reps.get(actor_id)
-            reps = team_of(actor, uow.reps.list()) if actor is not None else []
-        mine = [Choice(f"{rep.name} (me)", str(rep.id)) for rep in reps if rep.id == actor_id]
-        others = sorted(
-            (Choice(rep.name, str(rep.id)) for rep in reps if rep.id != actor_id),
-            key=lambda c: c.label.lower(),
-        )
-        return tuple(mine + others)
+            return owner_choices(uow, actor_id)
 
     async def _link(self, object_id: str, email: str | None) -> int | None:
         services = self.services
