@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import intake_load  # noqa: E402
-from bench.app_process import start_app  # noqa: E402
+from bench.app_process import start_apps  # noqa: E402
 from bench.cpu_time import CpuMeter  # noqa: E402
 from bench.fake_slack_process import FakeSlackProcess  # noqa: E402
 from bench.intake_load import WEBHOOK_SECRET, Outcome, percentile  # noqa: E402
@@ -202,6 +202,9 @@ def arguments() -> argparse.Namespace:
         default="inline",
         help="delivery in its own process (`dealbot worker`) or inside the web process",
     )
+    parser.add_argument(
+        "--web", type=int, default=1, help="web processes sharing the port (each storing leads)"
+    )
     args = parser.parse_args()
     args.rates = [float(r) for r in args.ramp.split(",")] if args.ramp else []
     if args.teams is None:
@@ -221,14 +224,16 @@ def main() -> None:
 
 def run(args: argparse.Namespace) -> None:
     prepare(args.url, args.teams, 2)
-    print(f"SQLite, {os.cpu_count()} cores, {args.teams} teams x 2 reps, delivery {args.worker}, "
+    print(f"SQLite, {os.cpu_count()} cores, {args.teams} teams x 2 reps, {args.web} web process"
+          f"{'es' if args.web > 1 else ''}, delivery {args.worker}, "
           f"load average {os.getloadavg()[0]:.2f} (the machine is shared: figures move with it)")  # fmt: skip
     with FakeSlackProcess() as fake:
         inline = args.worker == "inline"
         port = free_port()
-        server = start_app(env_for(args.url, fake.api_url, deliver=inline), port)
+        servers = start_apps(env_for(args.url, fake.api_url, deliver=inline), port, args.web)
         worker = None if inline else start_worker(args.url, fake.api_url)
-        pids = {"web": server.pid, **({"worker": worker.pid} if worker else {})}
+        webs = {f"web {n}" if args.web > 1 else "web": s.pid for n, s in enumerate(servers, 1)}
+        pids = {**webs, **({"worker": worker.pid} if worker else {})}
         meter = CpuMeter({**pids, "fake Slack": fake.pid, "load client": os.getpid()})
         try:
             base = f"http://127.0.0.1:{port}"
@@ -238,7 +243,8 @@ def run(args: argparse.Namespace) -> None:
                 ramp_run(base, fake, meter, args.rates, args.step)
             print(f"load average at the end {os.getloadavg()[0]:.2f}")
         finally:
-            stop(server)
+            for server in servers:
+                stop(server)
             stop(worker)
 
 

@@ -26,12 +26,13 @@ from core.routing_rules import (
     RoutingRule,
     RuleKind,
     SegmentBands,
+    availability,
     lead_profile,
     match_failure,
     rep_fitter,
     unavailable_because,
 )
-from core.schedule import is_out_of_office, local_now
+from core.schedule import is_out_of_office
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 _NO_LOAD = RepLoad()
@@ -82,8 +83,7 @@ class _Context:
     at: datetime
     exclude: frozenset[int]
     profile: LeadProfile = field(init=False)
-    local_times: dict[str, datetime] = field(init=False)
-    """`at` on each time zone's wall clock, worked out once per zone: routing asks every rep."""
+    why_unavailable: Callable[[Rep, RepLoad], str | None] = field(init=False)
 
     def __post_init__(self) -> None:
         # Reps without an id are not stored yet and cannot own a lead.
@@ -92,18 +92,10 @@ class _Context:
         object.__setattr__(
             self, "profile", lead_profile(self.lead, self.account, self.policy.segments)
         )
-        object.__setattr__(self, "local_times", {})
+        object.__setattr__(self, "why_unavailable", availability(self.tier, self.policy, self.at))
 
     def load(self, rep: Rep) -> RepLoad:
         return self.loads.get(rep.id, _NO_LOAD) if rep.id is not None else _NO_LOAD
-
-    def unavailable(self, rep: Rep) -> str | None:
-        if rep.id in self.exclude:
-            return "excluded"
-        local = self.local_times.get(rep.time_zone)
-        if local is None:
-            local = self.local_times[rep.time_zone] = local_now(rep, self.at)
-        return unavailable_because(rep, self.load(rep), self.tier, self.policy, self.at, local)
 
     def rep_by_email(self, email: str | None) -> Rep | None:
         wanted = (email or "").strip().casefold()
@@ -204,10 +196,12 @@ def _fairness(
 
     def fairness(rep: Rep) -> tuple[float, datetime, int]:
         load = loads.get(rep.id or 0, _NO_LOAD)
-        weight = folded.get(rep.email.strip().casefold(), 1.0) if folded else 1.0
-        share = (load.recent + 1) / weight
         last = load.last_assigned_at or _NEVER
-        return round(share, 9), last if last.tzinfo else last.replace(tzinfo=UTC), rep.id or 0
+        last = last if last.tzinfo else last.replace(tzinfo=UTC)
+        if not folded:  # whole numbers compare exactly
+            return load.recent + 1, last, rep.id or 0
+        weight = folded.get(rep.email.strip().casefold(), 1.0)
+        return round((load.recent + 1) / weight, 9), last, rep.id or 0
 
     return fairness
 
@@ -312,8 +306,9 @@ def _pool(rule: RoutingRule, context: _Context) -> tuple[list[Rep], int]:
 def _split_available(pool: Sequence[Rep], context: _Context) -> tuple[list[Rep], dict[int, str]]:
     available: list[Rep] = []
     skipped: dict[int, str] = {}
-    for rep in pool:
-        why = context.unavailable(rep)
+    exclude, loads, why_unavailable = context.exclude, context.loads, context.why_unavailable
+    for rep in pool:  # every rep of the pool for every lead: kept lean
+        why = "excluded" if rep.id in exclude else why_unavailable(rep, loads.get(rep.id, _NO_LOAD))
         if why is None:
             available.append(rep)
         elif rep.id is not None:

@@ -12,11 +12,11 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 
 from core.model import Account, Lead, Rep
-from core.schedule import is_out_of_office, local_now, within_working_hours
+from core.schedule import is_out_of_office, rep_zone, within_working_hours
 
 SEGMENTS = ("smb", "mid-market", "enterprise")
 QUEUE_RULE = "queue"  # the rule a routing names when no rule gave the lead an owner
@@ -203,41 +203,57 @@ def unavailable_because(
     tier: str,
     policy: RoutingPolicy,
     at: datetime,
-    local: datetime | None = None,
 ) -> str | None:
-    """None when the rep can take a lead of this tier now, else the reason in words.
+    """None when the rep can take a lead of this tier now, else the reason in words."""
+    return availability(tier, policy, at)(rep, load)
 
-    `local`: `at` on the rep's wall clock, when the caller has it already.
+
+def availability(
+    tier: str, policy: RoutingPolicy, at: datetime
+) -> Callable[[Rep, RepLoad], str | None]:
+    """`unavailable_because` for one lead at one moment, worked out once and asked of many reps.
+
+    Routing asks it of every rep in a pool for every lead, so the tier's cap is looked up once
+    and each time zone's wall clock (date, weekday, time) is worked out once.
     """
-    if not rep.active:
-        return "inactive"
-    if is_out_of_office(rep, at):
-        return "out of office"
-    if policy.skip_outside_hours:
-        local = local or local_now(rep, at)
-        if local.date() in rep.holidays:
-            return "on holiday"
-        working_day = local.weekday() in rep.working_days
-        if not working_day or not within_working_hours(local.time(), rep.work_start, rep.work_end):
-            return "outside working hours"
-    return _capacity_reached(rep, load, _folded(tier) or "", policy)
+    if at.tzinfo is None:
+        raise ValueError("`at` must be an aware datetime (UTC)")
+    folded = _folded(tier) or ""
+    cap = next((cap for name, cap in policy.tier_caps.items() if _folded(name) == folded), None)
+    walls: dict[str, tuple[date, int, time]] = {}
 
+    def wall(zone: str) -> tuple[date, int, time]:
+        found = walls.get(zone)
+        if found is None:
+            local = at.astimezone(rep_zone(zone))
+            found = walls[zone] = (local.date(), local.weekday(), local.time())
+        return found
 
-def _capacity_reached(rep: Rep, load: RepLoad, tier: str, policy: RoutingPolicy) -> str | None:
-    if rep.daily_capacity is not None and load.today >= rep.daily_capacity:
-        return f"at daily capacity ({rep.daily_capacity})"
-    if rep.weekly_capacity is not None and load.this_week >= rep.weekly_capacity:
-        return f"at weekly capacity ({rep.weekly_capacity})"
-    if not policy.tier_caps:  # the common case; routing asks this of every rep for every lead
+    def why(rep: Rep, load: RepLoad) -> str | None:
+        if not rep.active:
+            return "inactive"
+        if is_out_of_office(rep, at):
+            return "out of office"
+        if policy.skip_outside_hours:
+            day, weekday, clock = wall(rep.time_zone)
+            if day in rep.holidays:
+                return "on holiday"
+            working_day = weekday in rep.working_days
+            if not working_day or not within_working_hours(clock, rep.work_start, rep.work_end):
+                return "outside working hours"
+        if rep.daily_capacity is not None and load.today >= rep.daily_capacity:
+            return f"at daily capacity ({rep.daily_capacity})"
+        if rep.weekly_capacity is not None and load.this_week >= rep.weekly_capacity:
+            return f"at weekly capacity ({rep.weekly_capacity})"
+        if cap is None:  # the common case
+            return None
+        if cap.per_day is not None and _tier_count(load.tier_today, folded) >= cap.per_day:
+            return f"at daily {folded} capacity ({cap.per_day})"
+        if cap.per_week is not None and _tier_count(load.tier_week, folded) >= cap.per_week:
+            return f"at weekly {folded} capacity ({cap.per_week})"
         return None
-    cap = next((cap for name, cap in policy.tier_caps.items() if _folded(name) == tier), None)
-    if cap is None:
-        return None
-    if cap.per_day is not None and _tier_count(load.tier_today, tier) >= cap.per_day:
-        return f"at daily {tier} capacity ({cap.per_day})"
-    if cap.per_week is not None and _tier_count(load.tier_week, tier) >= cap.per_week:
-        return f"at weekly {tier} capacity ({cap.per_week})"
-    return None
+
+    return why
 
 
 def _tier_count(counts: Mapping[str, int], tier: str) -> int:
