@@ -20,6 +20,8 @@ class Desk:
 
     reps: dict[int, Rep]
     teams: dict[int, Team]
+    active: tuple[Rep, ...]
+    """The active reps, in the order of `reps`."""
     ledger: LoadLedger | None = None
     """The process's loads between calls; None counts them from the history on every call."""
     _loads: dict[str, dict[int, RepLoad]] = field(default_factory=dict)
@@ -29,11 +31,7 @@ class Desk:
     def read(cls, uow: UnitOfWork) -> Desk:
         reps = {r.id: r for r in uow.reps.list(active_only=False) if r.id is not None}
         teams = {t.id: t for t in uow.teams.list() if t.id is not None}
-        return cls(reps, teams)
-
-    @property
-    def active(self) -> list[Rep]:
-        return [r for r in self.reps.values() if r.active]
+        return cls(reps, teams, tuple(r for r in reps.values() if r.active))
 
     def loads(self, uow: UnitOfWork, routing: RoutingPolicy, at: datetime) -> dict[int, RepLoad]:
         """Active reps' loads as of `at`, from the assignment history (once per call)."""
@@ -82,13 +80,14 @@ class CachedDirectory:
         self.seconds, self.monotonic = seconds, monotonic
         self.ledger = ledger
         self._lock = threading.Lock()
-        self._copy: tuple[float, dict[int, Rep], dict[int, Team]] | None = None
+        self._copy: tuple[float, Desk] | None = None
 
     def __call__(self, uow: UnitOfWork) -> Desk:
         with self._lock:
             now = self.monotonic()
             if self._copy is None or now - self._copy[0] > self.seconds:
-                fresh = Desk.read(uow)
-                self._copy = (now, fresh.reps, fresh.teams)
-            _, reps, teams = self._copy
-        return Desk(reps, teams, self.ledger)  # its own load cache: loads are per call
+                self._copy = (now, Desk.read(uow))
+            copy = self._copy[1]
+        # Its own load cache (loads are per call); the same active reps while the copy lasts,
+        # so the ledger can tell at a glance that they have not changed.
+        return Desk(copy.reps, copy.teams, copy.active, self.ledger)

@@ -60,7 +60,9 @@ def receive_lead(submission: LeadSubmission, deps: DeskDeps, *, delivery_key: st
         score = score_of(uow, deps, lead, account, at, fresh=created)
         desk = deps.directory(uow)
         if created or lead.tier is None:  # new, or known but never through intake (imported)
-            lead = _place(uow, deps, desk, lead, account, score, at, fresh=created)
+            # A lead made now has no note but the one just recorded, if any: its words.
+            words = (submission.message if submission.message.strip() else "") if created else None
+            lead = _place(uow, deps, desk, lead, account, score, at, words=words)
         else:
             lead = rescore(uow, deps, desk, lead, score, at)
         uow.idempotency.set_result(key, f"lead:{lead.id}")
@@ -170,12 +172,14 @@ def _place(
     score: LeadScore,
     at: datetime,
     *,
-    fresh: bool,
+    words: str | None,
 ) -> Lead:
     """Route a new lead, start its clock, record the assignment and queue its alerts.
 
-    `fresh`: the lead was created in this transaction (not an imported one placed late).
+    `words`: what the person wrote, for a lead created in this transaction; None for one
+    stored earlier (an imported lead placed late), whose card reads its history.
     """
+    fresh = words is not None
     policy = deps.policy
     tier = score.tier.value
     routing = _route(uow, deps, desk, lead, account, tier, at)
@@ -194,7 +198,7 @@ def _place(
         uow.assignments.add(Assignment(lead.id, owner.id, tier, routing.rule, routing.reason, at))
     card = lead_card(uow, lead, desk, policy, at, fresh=fresh, account=account)
     team = desk.team_for(lead, policy.default_team)
-    announce(uow, lead, card, team=team, owner=owner, policy=policy, at=at)
+    announce(uow, lead, card, team=team, owner=owner, policy=policy, at=at, words=words)
     return lead
 
 

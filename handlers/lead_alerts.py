@@ -130,15 +130,20 @@ def announce(
     policy: DeskPolicy,
     at: datetime,
     actor_id: int | None = None,
+    words: str | None = None,
 ) -> None:
-    """The channel alert (once per lead) and the owner's DM (once per owner)."""
+    """The channel alert (once per lead) and the owner's DM (once per owner).
+
+    `words`: what the person last wrote, when the caller has it; else read from the timeline.
+    """
     assert lead.id is not None
     to = policy.destinations.channel(team)
     if to is not None and lead.tier in policy.channel_tiers:
         _enqueue(uow, channel_key(lead.id), to.platform, to.target, lead_alert(card), lead, at)
     if owner is not None and owner.id is not None and owner.id != actor_id:
         dm = policy.destinations.dm(owner)
-        message = lead_alert(replace(card, message_text=their_words(uow, lead.id)), for_owner=True)
+        text = their_words(uow, lead.id) if words is None else words
+        message = lead_alert(replace(card, message_text=text), for_owner=True)
         quiet_until = next_working_moment(owner, at)
         _enqueue(
             uow, dm_key(lead.id, owner.id), dm.platform, dm.target, message, lead, at, quiet_until

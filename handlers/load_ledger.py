@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from core.model import Rep
 from core.ports import AssignmentMark, LoadWindow, UnitOfWork
 from core.routing import RepLoad, RoutingPolicy
-from handlers.load_windows import rep_loads, rep_windows
+from handlers.load_windows import rep_loads, zone_windows
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +53,16 @@ class _Base:
             now - seconds <= self.counted_at <= now
             and self.at <= at <= self.at + timedelta(seconds=seconds)
             and self.fairness == fairness
-            and self.windows == windows
+            and (self.windows is windows or self.windows == windows)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Windows:
+    reps: Sequence[Rep]
+    zones: frozenset[str]
+    by_zone: dict[str, LoadWindow]
+    windows: dict[int, LoadWindow]
 
 
 class LoadLedger:
@@ -64,6 +72,7 @@ class LoadLedger:
         self.seconds, self.monotonic = seconds, monotonic
         self._lock = threading.Lock()
         self._base: _Base | None = None
+        self._windows: _Windows | None = None
 
     def loads(
         self,
@@ -75,10 +84,10 @@ class LoadLedger:
         advance: bool = True,
     ) -> dict[int, RepLoad]:
         """The reps' loads as of `at`; `advance=False` once the caller has written assignments."""
-        windows = rep_windows(reps, at)
         fairness = timedelta(days=policy.fairness_days)
         now = self.monotonic()
         with self._lock:
+            windows = self._windows_of(reps, at)
             base = self._base
             stale = base is None or not base.fits(windows, fairness, at, now, self.seconds)
             if stale or base is None:
@@ -92,6 +101,25 @@ class LoadLedger:
             if advance:
                 self._base = replace(base, through_id=marks[-1].id, loads=loads)
             return loads
+
+    def _windows_of(self, reps: Sequence[Rep], at: datetime) -> dict[int, LoadWindow]:
+        """`rep_windows(reps, at)`: the same dict again while the reps and their zones' days stand.
+
+        Every lead asks, for every rep; usually nothing has changed since the last lead, and
+        the base can then see that by identity instead of comparing every rep's window.
+        """
+        known = self._windows
+        if (
+            known is not None
+            and known.reps is reps
+            and zone_windows(known.zones, at) == known.by_zone
+        ):
+            return known.windows
+        zones = frozenset(rep.time_zone for rep in reps)
+        by_zone = zone_windows(zones, at)
+        windows = {rep.id: by_zone[rep.time_zone] for rep in reps if rep.id is not None}
+        self._windows = _Windows(reps, zones, by_zone, windows)
+        return windows
 
     def _recount(
         self,

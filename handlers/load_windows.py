@@ -6,13 +6,13 @@ day, not the server's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 
 from core.model import Rep
 from core.ports import LoadWindow, UnitOfWork
 from core.routing import RepLoad, RoutingPolicy
-from core.schedule import local_now
+from core.schedule import rep_zone
 
 
 def load_window(rep_zone_time: datetime) -> LoadWindow:
@@ -35,12 +35,12 @@ def rep_loads(
 
 def rep_windows(reps: Sequence[Rep], at: datetime) -> dict[int, LoadWindow]:
     """Each rep's local day and week as of `at` (worked out once per time zone)."""
-    by_zone: dict[str, LoadWindow] = {}
-    windows: dict[int, LoadWindow] = {}
-    for rep in reps:
-        if rep.id is None:
-            continue
-        if rep.time_zone not in by_zone:
-            by_zone[rep.time_zone] = load_window(local_now(rep, at))
-        windows[rep.id] = by_zone[rep.time_zone]
-    return windows
+    by_zone = zone_windows({rep.time_zone for rep in reps}, at)
+    return {rep.id: by_zone[rep.time_zone] for rep in reps if rep.id is not None}
+
+
+def zone_windows(zones: Iterable[str], at: datetime) -> dict[str, LoadWindow]:
+    """The local day and week of each time zone as of `at`."""
+    if at.tzinfo is None:
+        raise ValueError("`at` must be an aware datetime (UTC)")
+    return {zone: load_window(at.astimezone(rep_zone(zone))) for zone in zones}
