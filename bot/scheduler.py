@@ -1,6 +1,7 @@
 """The scheduler is only a clock: once a minute it asks the database whose digest is due, and
 every few seconds which response clocks have a level due (the SLA sweep); once a minute it also
-asks whether tonight's retrain (bot.nightly) and any manager's weekly ROI report are due.
+asks whether tonight's retrain (bot.nightly) and any manager's weekly ROI report are due, and
+once an hour it forgets idempotency keys past their retention (handlers.forget_keys).
 
 APScheduler 3.x keeps its jobs in process memory, so it decides nothing: each tick runs
 `enqueue_due_digests`, and the outbox's unique keys make every digest happen once however many
@@ -13,6 +14,7 @@ the clock keeps going.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -31,6 +33,7 @@ from core.facts import DealFacts, LeadFacts
 from core.ports import Clock, Forecaster
 from core.ranking import DealOutlook, LeadOutlook
 from handlers.digest import DigestRun, enqueue_due_digests
+from handlers.forget_keys import forget_old_keys
 from handlers.roi_report import enqueue_due_roi_reports
 from handlers.sla_sweep import SweepRun, sweep_response_clocks
 from storage.job_locks import pass_lock
@@ -42,6 +45,7 @@ TICK_JOB_ID = "digest-tick"
 SWEEP_JOB_ID = "sla-sweep"
 RETRAIN_JOB_ID = "nightly-retrain"
 ROI_JOB_ID = "weekly-roi"
+FORGET_JOB_ID = "forget-keys"
 MISFIRE_GRACE_SECONDS = 50
 """A tick that starts this late (a busy loop, a suspended laptop) still runs; later ones merge."""
 
@@ -62,6 +66,7 @@ class DigestClock:
             ),
             (self.weekly_reports, CronTrigger(second=15, timezone=UTC), ROI_JOB_ID),
             (self.retrain, CronTrigger(second=30, timezone=UTC), RETRAIN_JOB_ID),
+            (self.forget_keys, CronTrigger(minute=41, second=45, timezone=UTC), FORGET_JOB_ID),
         )
         for job, trigger, job_id in jobs:
             self.scheduler.add_job(
@@ -154,6 +159,25 @@ class DigestClock:
             log.info("weekly reports: %d queued", written)
             self.services.wake_delivery()
         return written
+
+    async def forget_keys(self) -> int | None:
+        """Forget idempotency keys past their retention; a failure is logged, the next hour retries."""
+        services = self.services
+        work = functools.partial(
+            forget_old_keys,
+            services.uow_factory,
+            at=self.clock.now(),
+            keep_days=services.settings.idempotency_keep_days,
+        )
+        try:
+            forgotten = await asyncio.to_thread(run_alone, services, FORGET_JOB_ID, work)
+        except Exception as error:  # what went is gone for good; the rest waits for the next hour
+            services.metrics.scheduler_ticks.labels(FORGET_JOB_ID, "failed").inc()
+            log.error("forgetting old idempotency keys failed: %s", failure_summary(error))
+            return None
+        if forgotten:
+            log.info("forgot %d idempotency keys past their retention", forgotten)
+        return forgotten
 
 
 def run_alone(services: Services, job: str, work: Callable[[], T]) -> T | None:

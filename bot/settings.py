@@ -143,6 +143,15 @@ class Settings(BaseSettings):
         le=60,
         description="How often the scheduler looks for response clocks that have run out.",
     )
+    idempotency_keep_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description=(
+            "Days a delivery's idempotency key is kept: a repeat within them is a no-op. Longer "
+            "than any sender retries; older keys are forgotten once an hour."
+        ),
+    )
     retrain_hour_utc: int = Field(
         2,
         ge=0,

@@ -388,6 +388,10 @@ class IdempotencyKeys(Protocol):
 
     def result(self, key: str) -> str | None: ...
 
+    def forget_before(self, before: datetime, *, limit: int) -> int:
+        """Forget at most `limit` keys first seen before `before`; how many went."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class TeamsConversation:

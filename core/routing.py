@@ -308,7 +308,8 @@ def _split_available(pool: Sequence[Rep], context: _Context) -> tuple[list[Rep],
     skipped: dict[int, str] = {}
     exclude, loads, why_unavailable = context.exclude, context.loads, context.why_unavailable
     for rep in pool:  # every rep of the pool for every lead: kept lean
-        why = "excluded" if rep.id in exclude else why_unavailable(rep, loads.get(rep.id, _NO_LOAD))
+        load = loads.get(rep.id or 0, _NO_LOAD)
+        why = "excluded" if rep.id in exclude else why_unavailable(rep, load)
         if why is None:
             available.append(rep)
         elif rep.id is not None:

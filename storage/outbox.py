@@ -68,6 +68,13 @@ def escape_like(text: str) -> str:
 _COUNT_KEY = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.key == bindparam("key"))
 
 
+_OLDEST = (
+    select(IDEMPOTENCY.c.key)
+    .where(IDEMPOTENCY.c.created_at < bindparam("before"))
+    .order_by(IDEMPOTENCY.c.created_at)
+    .limit(bindparam("most"))
+)
+_FORGET = IDEMPOTENCY.delete().where(IDEMPOTENCY.c.key.in_(_OLDEST.scalar_subquery()))
 _SET_RESULT = (
     update(IDEMPOTENCY)
     .where(IDEMPOTENCY.c.key == bindparam("wanted_key"))
@@ -177,3 +184,8 @@ class SqlIdempotencyKeys:
         query = select(IDEMPOTENCY.c.result).where(IDEMPOTENCY.c.key == key)
         found = self.session.connection().execute(query).first()
         return None if found is None else found[0]
+
+    def forget_before(self, before: datetime, *, limit: int) -> int:
+        return (
+            self.session.connection().execute(_FORGET, {"before": before, "most": limit}).rowcount
+        )

@@ -229,6 +229,7 @@ class AuditLogRow(SQLModel, table=True):
 
 class IdempotencyKeyRow(SQLModel, table=True):
     __tablename__ = "idempotency_key"
+    __table_args__ = (Index("ix_idempotency_key_created_at", "created_at"),)
     key: str = Field(primary_key=True)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     result: str | None = None

@@ -284,6 +284,13 @@ class FakeIdempotencyKeys:
     def result(self, key: str) -> str | None:
         return self.results.get(key)
 
+    def forget_before(self, before: datetime, *, limit: int) -> int:
+        old = sorted((at, key) for key, at in self.keys.items() if at < before)[:limit]
+        for _, key in old:
+            del self.keys[key]
+            self.results.pop(key, None)
+        return len(old)
+
 
 @dataclass
 class FakeDatabase:
