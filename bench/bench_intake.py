@@ -22,12 +22,15 @@ before and after each run, counting the delivery of its alerts. Times on both si
 time.monotonic() (CLOCK_MONOTONIC, one clock for the whole machine on Linux).
 
 By default the delivery worker runs inside the web process, woken by each webhook; `--worker
-process` runs it as its own process (`dealbot worker`, polling every 50 ms) instead.
+process` runs it as its own process (`dealbot worker`, polling every 50 ms) instead. `--storing
+N` stores the leads in N processes of their own (DEALBOT_WEBHOOK_PROCESSES), and `--web N` runs
+N web processes on one listening socket. Ten leads go through to their alerts, unmeasured,
+before the first figure, so no run pays for the processes' start.
 
 A bare endpoint in the same server (one request per 5 leads) is the baseline for answer times.
 
     python -m bench.bench_intake [--rate 50] [--seconds 60] [--ramp 100,150,200,250] [--step 30]
-                                 [--teams N] [--worker inline|process]
+                                 [--teams N] [--worker inline|process] [--storing N] [--web N]
 """
 
 from __future__ import annotations
@@ -84,8 +87,9 @@ def prepare(url: str, teams: int, reps_per_team: int) -> None:
     engine.dispose()
 
 
-def env_for(url: str, api_url: str, *, deliver: bool) -> dict[str, str]:
+def env_for(url: str, api_url: str, *, deliver: bool, storing: int = 0) -> dict[str, str]:
     return {
+        "DEALBOT_WEBHOOK_PROCESSES": str(storing),
         **os.environ,
         "DATABASE_URL": url,
         "SLACK_BOT_TOKEN": TOKEN,
@@ -98,6 +102,17 @@ def env_for(url: str, api_url: str, *, deliver: bool) -> dict[str, str]:
         "DEALBOT_DELIVERY_POLL_SECONDS": "0.05",
         "DEALBOT_LOG_LEVEL": "WARNING",
     }
+
+
+def storing_pids(servers: list[subprocess.Popen[bytes]]) -> list[int]:
+    """The storing processes the web processes started (their Python children)."""
+    found = []
+    for server in servers:
+        for task in Path(f"/proc/{server.pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text():
+                    found.append(int(child))
+    return found
 
 
 def start_worker(url: str, api_url: str) -> subprocess.Popen[bytes]:
@@ -133,6 +148,12 @@ def latency_run(base: str, fake: FakeSlackProcess, meter: CpuMeter, rate: float,
     print(f"  webhook answer (202)      p50 {ms(out.answers, 0.5)}  p99 {ms(out.answers, 0.99)}")
     print(f"  bare endpoint             p50 {ms(out.bare, 0.5)}  p99 {ms(out.bare, 0.99)}  (baseline)")  # fmt: skip
     print(f"  {cpu}")
+
+
+def warm_up(base: str, fake: FakeSlackProcess) -> None:
+    """Ten leads through to their alerts, unmeasured: every process is up and past first use."""
+    out = intake_load.run(base, 10.0, 1.0, "warm")
+    wait_for_alerts(fake, out.sent, time.monotonic() + 60)
 
 
 def sustained(out: Outcome, step: float) -> bool:
@@ -205,6 +226,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--web", type=int, default=1, help="web processes sharing the port (each storing leads)"
     )
+    parser.add_argument(
+        "--storing",
+        type=int,
+        default=0,
+        help="DEALBOT_WEBHOOK_PROCESSES: processes that store the leads (0: web process threads)",
+    )
     args = parser.parse_args()
     args.rates = [float(r) for r in args.ramp.split(",")] if args.ramp else []
     if args.teams is None:
@@ -225,18 +252,21 @@ def main() -> None:
 def run(args: argparse.Namespace) -> None:
     prepare(args.url, args.teams, 2)
     print(f"SQLite, {os.cpu_count()} cores, {args.teams} teams x 2 reps, {args.web} web process"
-          f"{'es' if args.web > 1 else ''}, delivery {args.worker}, "
+          f"{'es' if args.web > 1 else ''}, {args.storing} storing, delivery {args.worker}, "
           f"load average {os.getloadavg()[0]:.2f} (the machine is shared: figures move with it)")  # fmt: skip
     with FakeSlackProcess() as fake:
         inline = args.worker == "inline"
         port = free_port()
-        servers = start_apps(env_for(args.url, fake.api_url, deliver=inline), port, args.web)
+        env = env_for(args.url, fake.api_url, deliver=inline, storing=args.storing)
+        servers = start_apps(env, port, args.web)
         worker = None if inline else start_worker(args.url, fake.api_url)
         webs = {f"web {n}" if args.web > 1 else "web": s.pid for n, s in enumerate(servers, 1)}
-        pids = {**webs, **({"worker": worker.pid} if worker else {})}
+        storing = {f"storing {n}": pid for n, pid in enumerate(storing_pids(servers), 1)}
+        pids = {**webs, **storing, **({"worker": worker.pid} if worker else {})}
         meter = CpuMeter({**pids, "fake Slack": fake.pid, "load client": os.getpid()})
         try:
             base = f"http://127.0.0.1:{port}"
+            warm_up(base, fake)
             if args.seconds > 0:
                 latency_run(base, fake, meter, args.rate, args.seconds)
             if args.rates:

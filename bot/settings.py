@@ -131,6 +131,14 @@ class Settings(BaseSettings):
         le=64,
         description="Webhook deliveries stored at once; unset: 1 on SQLite (one writer), 8 on PostgreSQL.",
     )
+    webhook_processes: int = Field(
+        0,
+        ge=0,
+        le=16,
+        description=(
+            "Processes that store webhook deliveries; 0 stores them on threads of the web process."
+        ),
+    )
     webhook_queue: int = Field(
         256,
         ge=0,
@@ -384,6 +392,11 @@ class Settings(BaseSettings):
         if self.emulator_enabled and self.handler_processes:
             raise ValueError(
                 "DEALBOT_HANDLER_PROCESSES must be 0 while the emulator runs: its clock lives "
+                "in this one process"
+            )
+        if self.emulator_enabled and self.webhook_processes:
+            raise ValueError(
+                "DEALBOT_WEBHOOK_PROCESSES must be 0 while the emulator runs: its clock lives "
                 "in this one process"
             )
         _drafting_makes_sense(self)

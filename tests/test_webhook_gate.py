@@ -98,3 +98,67 @@ def _first_done(futures: list[Future[httpx.Response]], count: int) -> list[Futur
         if len(done) == count:
             return done
     return done
+
+
+def _exit_now() -> int:
+    import os
+
+    os._exit(3)  # a storing process that dies mid-delivery
+
+
+def _double(n: int) -> int:
+    return 2 * n
+
+
+def test_a_storing_process_that_dies_costs_its_delivery_a_503_and_the_next_gets_a_new_one() -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from bot.webhooks.gate import ProcessLost
+
+    pools: list[ProcessPoolExecutor] = []
+
+    def new_pool() -> ProcessPoolExecutor:
+        pools.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
+        return pools[-1]
+
+    async def scenario() -> tuple[int, int]:
+        gate = IntakeGate(concurrency=1, queue=4, processes=new_pool)
+        try:
+            before = await gate.run(_double, 20)
+            with pytest.raises(ProcessLost):
+                await gate.run(_exit_now)
+            return before, await gate.run(_double, 21)
+        finally:
+            gate.close()
+
+    assert asyncio.run(scenario()) == (40, 42)
+    assert len(pools) == 2  # the broken pool was replaced once
+
+
+def test_in_a_storing_process_a_lead_is_stored_before_its_202_and_a_repeat_is_a_no_op(
+    tmp_path: Path,
+) -> None:
+    """DEALBOT_WEBHOOK_PROCESSES=1: the lead, its assignment and its alerts are written by the
+    storing process, committed before the answer, and the same delivery again changes nothing."""
+    from tests.test_webhooks import LEADS, SARAH, SIGNALS, hook_app
+
+    url = f"sqlite:///{tmp_path / 'storing.db'}"
+    with hook_app(url, webhook_processes=1) as hook:
+        first = hook.post(LEADS, SARAH, key="form-1")
+        assert first.status_code == 202, first.text
+        after_first = hook.counts()
+        assert after_first["lead"] == 1 and after_first["lead_assignment"] == 1
+        lead_id = first.json()["lead_id"]
+        assert f"lead:{lead_id}:channel" in hook.outbox_keys()
+        with hook.services.uow_factory() as uow:
+            lead = uow.leads.get(lead_id)
+        # Stored by the other process, on its own (real) clock, not this app's fixed test clock.
+        assert lead is not None and lead.created_at != hook.services.clock.now()
+        again = hook.post(LEADS, SARAH, key="form-1")
+        assert (again.status_code, again.json()["lead_id"]) == (200, lead_id)
+        assert hook.counts() == after_first
+        view = {"kind": "page_view", "occurred_at": "2026-11-23T13:55:00Z", "email": SARAH["email"]}
+        signal = hook.post(SIGNALS, view, key="view-1")
+        assert signal.status_code == 202, signal.text
+        assert hook.counts()["signal"] == 1

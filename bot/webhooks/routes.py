@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.failures import failure_summary
 from bot.services import Services
-from bot.webhooks.gate import Busy, IntakeGate
+from bot.webhooks.gate import Busy, IntakeGate, ProcessLost
 from bot.webhooks.schemas import LeadIn, SignalBatchIn, SignalIn
 from bot.webhooks.signing import (
     SIGNATURE_HEADER,
@@ -30,11 +30,21 @@ from bot.webhooks.signing import (
     BadSignature,
     verify_any,
 )
+from bot.webhooks.storing import (
+    StorageUnavailable,
+    ready,
+    store_lead,
+    store_signals,
+    storing_pool,
+)
 from handlers.intake import receive_lead
 from handlers.signals import receive_signals
 
 log = logging.getLogger("dealbot.webhooks")
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+PIPELINE = 4
+STARTUP_SECONDS = 120
+"""Deliveries handed to each storing process at once: the next is there when one commits."""
 MAX_KEY = 200
 M = TypeVar("M", bound=BaseModel)
 
@@ -73,8 +83,14 @@ def webhook_router(services: Services) -> APIRouter:
     router = APIRouter(tags=["webhooks"])
     settings = services.settings
     one_writer = services.engine.dialect.name == "sqlite"
-    concurrency = settings.webhook_concurrency or (1 if one_writer else 8)
-    gate = IntakeGate(concurrency, settings.webhook_queue)
+    processes = functools.partial(storing_pool, settings) if settings.webhook_processes else None
+    if processes is not None:  # each process stores one at a time; a few queued keep it busy
+        concurrency = settings.webhook_concurrency or PIPELINE * settings.webhook_processes
+    else:
+        concurrency = settings.webhook_concurrency or (1 if one_writer else 8)
+    gate = IntakeGate(concurrency, settings.webhook_queue, processes)
+    services.closers.append(gate.close)
+    gate.warm_up(ready, timeout=STARTUP_SECONDS)  # the app answers once its storing processes do
     store_lead, store_signals = functools.partial(_lead, gate), functools.partial(_signals, gate)
 
     @router.post(
@@ -118,9 +134,15 @@ async def _guarded(request: Request, services: Services, work: Work) -> Response
     except Busy:
         log.warning("webhook %s: queue full, answered 503", request.url.path)
         return Refused(503, "busy: retry the same delivery in a second").response()
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, StorageUnavailable) as error:
         # The kind and place only: a database error quotes its parameters (names, emails).
-        log.error("webhook %s: storage error: %s", request.url.path, failure_summary(error))
+        where = str(error) if isinstance(error, StorageUnavailable) else failure_summary(error)
+        log.error("webhook %s: storage error: %s", request.url.path, where)
+        return Refused(503, "storage is briefly unavailable; retry the same delivery").response()
+    except ProcessLost:
+        log.error(
+            "webhook %s: the storing process died; a new one takes the next", request.url.path
+        )
         return Refused(503, "storage is briefly unavailable; retry the same delivery").response()
 
 
@@ -128,7 +150,10 @@ async def _lead(
     gate: IntakeGate, request: Request, services: Services, body: bytes, key: str
 ) -> JSONResponse:
     submission = _parsed(LeadIn, body).submission()
-    result = await gate.run(receive_lead, submission, services.desk_deps(), delivery_key=key)
+    if gate.in_processes:
+        result = await gate.run(store_lead, submission, key)
+    else:
+        result = await gate.run(receive_lead, submission, services.desk_deps(), delivery_key=key)
     return JSONResponse(result.to_dict(), status_code=200 if result.duplicate else 202)
 
 
@@ -140,7 +165,10 @@ async def _signals(
         events = [e.event() for e in _validated(SignalBatchIn, data).events]
     else:
         events = [_validated(SignalIn, data).event()]
-    result = await gate.run(receive_signals, events, services.desk_deps(), delivery_key=key)
+    if gate.in_processes:
+        result = await gate.run(store_signals, events, key)
+    else:
+        result = await gate.run(receive_signals, events, services.desk_deps(), delivery_key=key)
     return JSONResponse(result.to_dict(), status_code=202)
 
 
