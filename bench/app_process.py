@@ -24,7 +24,11 @@ APP = (
     "@app.get('/bench/bare')\n"
     "def bare() -> dict[str, bool]:\n"
     "    return {'ok': True}\n"
-    "uvicorn.run(app, fd={fd}, log_level='warning')\n"
+    "import socket\n"
+    "# A socket of its real family (uvicorn's fd= would take it for a Unix socket, and the\n"
+    "# connections it accepts would go without TCP_NODELAY).\n"
+    "listener = socket.socket(fileno={fd})\n"
+    "uvicorn.Server(uvicorn.Config(app, log_level='warning')).run(sockets=[listener])\n"
 )
 
 
@@ -37,7 +41,7 @@ def start_apps(
     env: dict[str, str], port: int, processes: int, timeout: float = 30.0
 ) -> list[subprocess.Popen[bytes]]:
     """`processes` copies of the app with `env` on one socket at 127.0.0.1:`port`, answering."""
-    with socket.socket() as listener:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", port))
         listener.listen(2048)

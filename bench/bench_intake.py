@@ -89,8 +89,8 @@ def prepare(url: str, teams: int, reps_per_team: int) -> None:
 
 def env_for(url: str, api_url: str, *, deliver: bool, storing: int = 0) -> dict[str, str]:
     return {
-        "DEALBOT_WEBHOOK_PROCESSES": str(storing),
         **os.environ,
+        "DEALBOT_WEBHOOK_PROCESSES": str(storing),
         "DATABASE_URL": url,
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
@@ -261,12 +261,12 @@ def run(args: argparse.Namespace) -> None:
         servers = start_apps(env, port, args.web)
         worker = None if inline else start_worker(args.url, fake.api_url)
         webs = {f"web {n}" if args.web > 1 else "web": s.pid for n, s in enumerate(servers, 1)}
-        storing = {f"storing {n}": pid for n, pid in enumerate(storing_pids(servers), 1)}
-        pids = {**webs, **storing, **({"worker": worker.pid} if worker else {})}
-        meter = CpuMeter({**pids, "fake Slack": fake.pid, "load client": os.getpid()})
         try:
             base = f"http://127.0.0.1:{port}"
-            warm_up(base, fake)
+            warm_up(base, fake)  # every storing process is up before the app answers
+            storing = {f"storing {n}": pid for n, pid in enumerate(storing_pids(servers), 1)}
+            pids = {**webs, **storing, **({"worker": worker.pid} if worker else {})}
+            meter = CpuMeter({**pids, "fake Slack": fake.pid, "load client": os.getpid()})
             if args.seconds > 0:
                 latency_run(base, fake, meter, args.rate, args.seconds)
             if args.rates:

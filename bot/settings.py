@@ -399,6 +399,12 @@ class Settings(BaseSettings):
                 "DEALBOT_WEBHOOK_PROCESSES must be 0 while the emulator runs: its clock lives "
                 "in this one process"
             )
+        in_memory = self.database_url in ("sqlite://", "sqlite:///:memory:")
+        if in_memory and self.webhook_processes:
+            raise ValueError(
+                "DEALBOT_WEBHOOK_PROCESSES must be 0 with an in-memory database: a storing "
+                "process would have a database of its own"
+            )
         _drafting_makes_sense(self)
         if self.mode != "demo":
             for name in (

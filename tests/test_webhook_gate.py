@@ -162,3 +162,19 @@ def test_in_a_storing_process_a_lead_is_stored_before_its_202_and_a_repeat_is_a_
         signal = hook.post(SIGNALS, view, key="view-1")
         assert signal.status_code == 202, signal.text
         assert hook.counts()["signal"] == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        ({"database_url": "sqlite://"}, "in-memory database"),
+        ({"emulator": True, "mode": "demo"}, "emulator"),
+    ],
+)
+def test_storing_processes_are_refused_where_they_could_not_share_the_app_s_state(
+    overrides: dict[str, object], words: str
+) -> None:
+    from bot.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match=words):
+        load_settings(**{"database_url": "sqlite:///x.db", **overrides, "webhook_processes": 1})

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -26,6 +28,9 @@ import anyio
 import anyio.to_thread
 
 T = TypeVar("T")
+REPLACE_EVERY = 1.0
+"""Seconds between replacements of a pool whose process died."""
+CLOSE_SECONDS = 10.0
 
 
 class Busy(Exception):
@@ -34,6 +39,14 @@ class Busy(Exception):
 
 class ProcessLost(Exception):
     """The storing process died during this delivery: nothing of it was committed."""
+
+
+class _Refusing(Executor):
+    """Stands in for a pool replaced too recently: every call fails as a lost process would,
+    and the next failure after `REPLACE_EVERY` makes a new pool."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        raise BrokenProcessPool("replaced less than a second ago")
 
 
 class IntakeGate:
@@ -46,20 +59,37 @@ class IntakeGate:
         self._waiting = 0
         self._new_pool = processes
         self._pool = processes() if processes is not None else None
+        self._replaced_at = -REPLACE_EVERY
+        self._closed = False
 
     @property
     def in_processes(self) -> bool:
-        return self._pool is not None
+        return self._new_pool is not None
 
-    def warm_up(self, probe: Callable[[], object], timeout: float) -> None:
-        """Wait until the processes answer `probe`: at startup, so the first leads do not wait."""
+    def warm_up(self, probe: Callable[[float], object], processes: int, timeout: float) -> None:
+        """Wait until every process answers `probe`, at startup, so no lead waits for one.
+
+        A pool starts a process for a call only when none is idle, so each probe keeps its
+        process busy for a moment, and the next probe needs another process.
+        """
         if self._pool is not None:
-            self._pool.submit(probe).result(timeout=timeout)
+            probes = [self._pool.submit(probe, 0.2) for _ in range(processes)]
+            for started in probes:
+                started.result(timeout=timeout)
 
     def close(self) -> None:
-        """Stop taking deliveries; one being stored finishes (or rolls back) first."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop taking deliveries; waits up to `CLOSE_SECONDS` for the processes to end.
+
+        A process still stuck past that (a database call that never returns) ends by itself
+        soon after this process does, and its transaction is rolled back.
+        """
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        ending = threading.Thread(target=pool.shutdown, kwargs={"cancel_futures": True})
+        ending.start()
+        ending.join(CLOSE_SECONDS)
 
     @property
     def waiting(self) -> int:
@@ -79,8 +109,10 @@ class IntakeGate:
             self._waiting -= 1
         try:
             call = functools.partial(work, *args, **kwargs)
-            if self._pool is None:
+            if not self.in_processes:
                 return await anyio.to_thread.run_sync(call)
+            if self._pool is None:  # closed: the app is shutting down
+                raise ProcessLost
             return await self._in_process(self._pool, call)
         finally:
             self._limiter.release()
@@ -89,7 +121,18 @@ class IntakeGate:
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, call)
         except BrokenProcessPool:
-            if self._pool is pool and self._new_pool is not None:  # the first to notice replaces it
-                pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = self._new_pool()
+            self._replace(pool)
             raise ProcessLost from None
+
+    def _replace(self, broken: Executor) -> None:
+        """A new pool for the next delivery; at most one a second (a process that cannot start
+        would otherwise be started again for every delivery), and none once closed."""
+        if self._pool is not broken or self._closed or self._new_pool is None:
+            return  # already replaced, or shutting down
+        broken.shutdown(wait=False, cancel_futures=True)
+        now = time.monotonic()
+        if now - self._replaced_at < REPLACE_EVERY:
+            self._pool = _Refusing()
+            return
+        self._replaced_at = now
+        self._pool = self._new_pool()

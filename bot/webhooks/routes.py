@@ -90,7 +90,8 @@ def webhook_router(services: Services) -> APIRouter:
         concurrency = settings.webhook_concurrency or (1 if one_writer else 8)
     gate = IntakeGate(concurrency, settings.webhook_queue, processes)
     services.closers.append(gate.close)
-    gate.warm_up(ready, timeout=STARTUP_SECONDS)  # the app answers once its storing processes do
+    # The app answers once its storing processes do.
+    gate.warm_up(ready, settings.webhook_processes, timeout=STARTUP_SECONDS)
     store_lead, store_signals = functools.partial(_lead, gate), functools.partial(_signals, gate)
 
     @router.post(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -44,7 +45,7 @@ def storing_pool(settings: Settings) -> ProcessPoolExecutor:
         max_workers=settings.webhook_processes,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start,
-        initargs=(settings,),
+        initargs=(settings, os.getpid()),
     )
     pool.submit(ready)
     return pool
@@ -66,12 +67,14 @@ def store_signals(events: list[SignalEvent], key: str) -> SignalsResult:
         raise StorageUnavailable(failure_summary(error)) from None
 
 
-def _start(settings: Settings) -> None:
+def _start(settings: Settings, parent: int) -> None:
     global _services
+    # Ctrl-C reaches the whole process group: the web process shuts down in order and ends
+    # this one; an interrupt here would abort a delivery and the web process's shutdown.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
     logging.basicConfig(level=settings.log_level)
     _services = build_services(settings)
-    parent = os.getppid()
-    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
 
 
 def _exit_with(parent: int) -> None:
@@ -85,8 +88,9 @@ def _exit_with(parent: int) -> None:
     os._exit(0)
 
 
-def ready() -> bool:
-    """Asked of a storing process: True once it has its services."""
+def ready(hold: float = 0.0) -> bool:
+    """Asked of a storing process: True once it has its services (kept busy `hold` seconds)."""
+    time.sleep(hold)
     return _services is not None
 
 

@@ -16,7 +16,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_idempotency_key_created_at', 'idempotency_key', ['created_at'])
+    # On PostgreSQL built CONCURRENTLY, outside the migration's transaction: the table may be
+    # large by now, and a plain build would hold every new key's claim (every webhook) until
+    # it finished. SQLite ignores the option.
+    with op.get_context().autocommit_block():
+        op.create_index(
+            'ix_idempotency_key_created_at',
+            'idempotency_key',
+            ['created_at'],
+            postgresql_concurrently=True,
+        )
 
 
 def downgrade() -> None:
