@@ -16,16 +16,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # On PostgreSQL built CONCURRENTLY, outside the migration's transaction: the table may be
-    # large by now, and a plain build would hold every new key's claim (every webhook) until
-    # it finished. SQLite ignores the option.
-    with op.get_context().autocommit_block():
-        op.create_index(
-            'ix_idempotency_key_created_at',
-            'idempotency_key',
-            ['created_at'],
-            postgresql_concurrently=True,
-        )
+    # A plain build, in the migration's transaction: CONCURRENTLY would wait for every open
+    # transaction, among them those of replicas waiting for this migration (see
+    # storage.migrate), and never finish. On a large table, writes of new keys wait meanwhile.
+    op.create_index('ix_idempotency_key_created_at', 'idempotency_key', ['created_at'])
 
 
 def downgrade() -> None:
