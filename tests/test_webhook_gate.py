@@ -178,3 +178,32 @@ def test_storing_processes_are_refused_where_they_could_not_share_the_app_s_stat
 
     with pytest.raises(SettingsError, match=words):
         load_settings(**{"database_url": "sqlite:///x.db", **overrides, "webhook_processes": 1})
+
+
+def _stuck() -> None:
+    import time
+
+    time.sleep(60)
+
+
+def test_closing_ends_a_storing_process_stuck_in_a_delivery(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import multiprocessing
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    import bot.webhooks.gate as gate_module
+
+    monkeypatch.setattr(gate_module, "CLOSE_SECONDS", 0.5)
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    gate = IntakeGate(concurrency=1, queue=1, processes=lambda: pool)
+    stuck = pool.submit(_stuck)
+    process = next(iter(pool._processes.values()))
+    while not stuck.running():
+        time.sleep(0.01)
+    started = time.monotonic()
+    gate.close()
+    process.join(5)
+    assert not process.is_alive()
+    assert time.monotonic() - started < 5  # not the 60 s the delivery would have taken

@@ -80,16 +80,21 @@ class IntakeGate:
     def close(self) -> None:
         """Stop taking deliveries; waits up to `CLOSE_SECONDS` for the processes to end.
 
-        A process still stuck past that (a database call that never returns) ends by itself
-        soon after this process does, and its transaction is rolled back.
+        A process still stuck past that (a database call that never returns) is terminated,
+        and the database rolls its transaction back.
         """
         self._closed = True
         pool, self._pool = self._pool, None
         if pool is None:
             return
-        ending = threading.Thread(target=pool.shutdown, kwargs={"cancel_futures": True})
+        ending = threading.Thread(
+            target=pool.shutdown, kwargs={"cancel_futures": True}, daemon=True
+        )
         ending.start()
         ending.join(CLOSE_SECONDS)
+        if ending.is_alive():  # stuck: end the processes (the pool has no public way before 3.14)
+            for process in dict(getattr(pool, "_processes", None) or {}).values():
+                process.terminate()
 
     @property
     def waiting(self) -> int:
