@@ -101,7 +101,8 @@ class IntakeGate:
         return self._waiting
 
     async def run(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`work(*args, **kwargs)` in a worker thread when a turn is free; Busy when too many wait."""
+        """`work(*args, **kwargs)` on a thread or storing process when a turn is free; Busy when
+        too many wait; ProcessLost when its storing process died."""
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.concurrency)
         full = self._limiter.borrowed_tokens >= self.concurrency
