@@ -30,7 +30,6 @@ from core.intake import LeadSubmission, SignalEvent
 from handlers.intake import IntakeResult, receive_lead
 from handlers.signals import SignalsResult, receive_signals
 
-
 _services: Services | None = None
 
 
