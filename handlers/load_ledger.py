@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from core.model import Rep
 from core.ports import AssignmentMark, LoadWindow, UnitOfWork
 from core.routing import RepLoad, RoutingPolicy
-from handlers.load_windows import rep_loads, zone_windows
+from handlers.load_windows import by_rep, rep_loads, zone_windows
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,7 @@ class LoadLedger:
             return known.windows
         zones = frozenset(rep.time_zone for rep in reps)
         by_zone = zone_windows(zones, at)
-        windows = {rep.id: by_zone[rep.time_zone] for rep in reps if rep.id is not None}
+        windows = by_rep(reps, by_zone)
         self._windows = _Windows(reps, zones, by_zone, windows)
         return windows
 

@@ -35,7 +35,11 @@ def rep_loads(
 
 def rep_windows(reps: Sequence[Rep], at: datetime) -> dict[int, LoadWindow]:
     """Each rep's local day and week as of `at` (worked out once per time zone)."""
-    by_zone = zone_windows({rep.time_zone for rep in reps}, at)
+    return by_rep(reps, zone_windows({rep.time_zone for rep in reps}, at))
+
+
+def by_rep(reps: Sequence[Rep], by_zone: dict[str, LoadWindow]) -> dict[int, LoadWindow]:
+    """Each rep's window, from the windows of their time zones."""
     return {rep.id: by_zone[rep.time_zone] for rep in reps if rep.id is not None}
 
 

@@ -62,10 +62,6 @@ class IntakeGate:
         self._replaced_at = -REPLACE_EVERY
         self._closed = False
 
-    @property
-    def in_processes(self) -> bool:
-        return self._new_pool is not None
-
     def warm_up(self, probe: Callable[[float], object], processes: int, timeout: float) -> None:
         """Wait until every process answers `probe`, at startup, so no lead waits for one.
 
@@ -115,7 +111,7 @@ class IntakeGate:
             self._waiting -= 1
         try:
             call = functools.partial(work, *args, **kwargs)
-            if not self.in_processes:
+            if self._new_pool is None:  # threads of this process
                 return await anyio.to_thread.run_sync(call)
             if self._pool is None:  # closed: the app is shutting down
                 raise ProcessLost

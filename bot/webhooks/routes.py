@@ -37,16 +37,18 @@ from bot.webhooks.storing import (
     store_signals,
     storing_pool,
 )
-from handlers.intake import receive_lead
-from handlers.signals import receive_signals
+from core.intake import LeadSubmission, SignalEvent
+from handlers.intake import IntakeResult, receive_lead
+from handlers.signals import SignalsResult, receive_signals
 
 log = logging.getLogger("dealbot.webhooks")
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 PIPELINE = 4
-STARTUP_SECONDS = 120
 """Deliveries handed to each storing process at once: the next is there when one commits."""
+STARTUP_SECONDS = 120
 MAX_KEY = 200
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 
 SIGNING = f"""Signed with HMAC-SHA256 and the shared secret `DEALBOT_WEBHOOK_SECRET`:
 `{SIGNATURE_HEADER}: v1=<hex of HMAC-SHA256(secret, "v1:" + timestamp + ":" + raw body)>` and
@@ -86,13 +88,17 @@ def webhook_router(services: Services) -> APIRouter:
     processes = functools.partial(storing_pool, settings) if settings.webhook_processes else None
     if processes is not None:  # each process stores one at a time; a few queued keep it busy
         concurrency = settings.webhook_concurrency or PIPELINE * settings.webhook_processes
+        lead_store, signal_store = store_lead, store_signals  # by the storing process's services
     else:
         concurrency = settings.webhook_concurrency or (1 if one_writer else 8)
+        lead_store = functools.partial(_here, receive_lead, services)
+        signal_store = functools.partial(_here, receive_signals, services)
     gate = IntakeGate(concurrency, settings.webhook_queue, processes)
     services.closers.append(gate.close)
     # The app answers once its storing processes do.
     gate.warm_up(ready, settings.webhook_processes, timeout=STARTUP_SECONDS)
-    store_lead, store_signals = functools.partial(_lead, gate), functools.partial(_signals, gate)
+    lead_work = functools.partial(_lead, gate, lead_store)
+    signal_work = functools.partial(_signals, gate, signal_store)
 
     @router.post(
         "/webhooks/leads",
@@ -103,7 +109,7 @@ def webhook_router(services: Services) -> APIRouter:
         openapi_extra=_body_doc(LeadIn),
     )
     async def leads(request: Request) -> Response:
-        return await _guarded(request, services, store_lead)
+        return await _guarded(request, services, lead_work)
 
     @router.post(
         "/webhooks/signals",
@@ -114,7 +120,7 @@ def webhook_router(services: Services) -> APIRouter:
         openapi_extra=_body_doc(SignalIn),
     )
     async def signals(request: Request) -> Response:
-        return await _guarded(request, services, store_signals)
+        return await _guarded(request, services, signal_work)
 
     return router
 
@@ -147,29 +153,38 @@ async def _guarded(request: Request, services: Services, work: Work) -> Response
         return Refused(503, "storage is briefly unavailable; retry the same delivery").response()
 
 
+def _here(receive: Callable[..., R], services: Services, delivered: Any, key: str) -> R:
+    """Stored by this process (on a gate thread), with its own services."""
+    return receive(delivered, services.desk_deps(), delivery_key=key)
+
+
 async def _lead(
-    gate: IntakeGate, request: Request, services: Services, body: bytes, key: str
+    gate: IntakeGate,
+    store: Callable[[LeadSubmission, str], IntakeResult],
+    request: Request,
+    services: Services,
+    body: bytes,
+    key: str,
 ) -> JSONResponse:
     submission = _parsed(LeadIn, body).submission()
-    if gate.in_processes:
-        result = await gate.run(store_lead, submission, key)
-    else:
-        result = await gate.run(receive_lead, submission, services.desk_deps(), delivery_key=key)
+    result = await gate.run(store, submission, key)
     return JSONResponse(result.to_dict(), status_code=200 if result.duplicate else 202)
 
 
 async def _signals(
-    gate: IntakeGate, request: Request, services: Services, body: bytes, key: str
+    gate: IntakeGate,
+    store: Callable[[list[SignalEvent], str], SignalsResult],
+    request: Request,
+    services: Services,
+    body: bytes,
+    key: str,
 ) -> JSONResponse:
     data = _json(body)
     if isinstance(data, dict) and "events" in data:
         events = [e.event() for e in _validated(SignalBatchIn, data).events]
     else:
         events = [_validated(SignalIn, data).event()]
-    if gate.in_processes:
-        result = await gate.run(store_signals, events, key)
-    else:
-        result = await gate.run(receive_signals, events, services.desk_deps(), delivery_key=key)
+    result = await gate.run(store, events, key)
     return JSONResponse(result.to_dict(), status_code=202)
 
 
