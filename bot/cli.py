@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -52,18 +53,6 @@ def _root(
     settings = load_settings(**overrides)
     configure_logging(settings.log_level)
     ctx.ensure_object(dict)[SETTINGS_KEY] = settings
-
-
-QUIET_LIBRARIES = ("alembic", "apscheduler")
-"""Libraries that speak at INFO about routine work (each migration step; every job run of the
-scheduler's clock, every few seconds): only warnings from them unless DEALBOT_LOG_LEVEL=DEBUG."""
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    quiet = logging.NOTSET if level == "DEBUG" else logging.WARNING
-    for name in QUIET_LIBRARIES:
-        logging.getLogger(name).setLevel(quiet)
 
 
 @db_app.command("upgrade")

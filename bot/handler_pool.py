@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from bot.failures import failure_summary
+from bot.logs import configure_logging
 from bot.services import Services, build_services
 from bot.settings import Settings
 from core.commands import Command
@@ -49,7 +50,7 @@ def run_handler(command: Command, deps: Deps) -> Reply | str:
 
 def _start_worker(settings: Settings) -> None:
     global _worker_services
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level)
     _worker_services = build_services(settings)
 
 

@@ -69,12 +69,7 @@ def build_email_messenger(services: Services) -> EmailMessenger | None:
     sender, from_address = services.email_sender, services.settings.smtp_from
     if sender is None or from_address is None:
         return None
-    return EmailMessenger(
-        sender,
-        from_address,
-        services.deps("email"),
-        max_attempts=services.settings.delivery_max_attempts,
-    )
+    return EmailMessenger(sender, from_address, services.deps("email"))
 
 
 @asynccontextmanager

@@ -19,8 +19,10 @@ from tests.drafting_world import seed
 
 REFUSE_CLAIMS = """
 CREATE TRIGGER refuse_claims BEFORE UPDATE ON draft WHEN NEW.status = 'drafting'
-BEGIN SELECT RAISE(ABORT, 'the disk is full'); END
+BEGIN SELECT RAISE(ABORT, 'duplicate key: (to_email)=(sarah@acme.com)'); END
 """
+"""A database error quoting the row, as PostgreSQL's DETAIL does (hide_parameters hides only
+the statement's parameters, not the driver's own message)."""
 
 
 def test_a_failed_drafting_pass_logs_no_address_or_body(

@@ -99,9 +99,7 @@ class _CommitFailsOnce:
 def _deliver(world: World, server: SmtpServer | None, *, max_attempts: int = 6) -> None:
     """One round of the delivery worker; no server is one that cannot be reached."""
     port = server.port if server is not None else free_port()
-    messenger = EmailMessenger(
-        _sender(port), "dealbot@acme.com", world.deps, max_attempts=max_attempts
-    )
+    messenger = EmailMessenger(_sender(port), "dealbot@acme.com", world.deps)
     queue = OutboxQueue(world.uow_factory.engine)
     policy = DeliveryPolicy(max_attempts=max_attempts, backoff_base=0.0, backoff_cap=0.0)
     worker = DeliveryWorker(queue, {"email": messenger}, policy, clock=world.clock)
@@ -186,6 +184,29 @@ def test_a_refused_address_goes_dead_and_the_rep_is_told(world: World) -> None:
         if i.key.endswith(":failed")
     ]
     assert "refused the address sarah@acme.com" in str(told.payload["message"])
+
+
+def test_an_email_whose_attempts_went_on_lost_leases_is_marked_not_sent_too(world: World) -> None:
+    """A row can reach the dead letters without this worker trying to send it: its attempts
+    were used up by workers that claimed it and died. The rep hears of it all the same."""
+    from sqlalchemy import update
+
+    from storage.tables import OutboxRow
+
+    draft_id = _ready(world)
+    approve_draft(ApproveDraft(world.ana, draft_id, 1), world.with_sender(_sender(1)))
+    key = f"email:{draft_id}:1"
+    with world.uow_factory.engine.begin() as connection:
+        lost = "lease expired before the send was confirmed"
+        connection.execute(
+            update(OutboxRow).where(OutboxRow.key == key).values(attempts=2, last_error=lost)
+        )
+    with SmtpServer() as server:
+        _deliver(world, server, max_attempts=2)
+    assert server.messages == []  # given up, not sent a third time
+    outbox = _outbox(world)
+    assert outbox[key] == "dead" and outbox[f"{key}:failed"] == "pending"
+    assert _email_outcomes(world) == ["not sent"]
 
 
 @pytest.mark.parametrize("password", ["pa/ss99", "pa#ss99", "pa?ss99", "123/ss99"])

@@ -6,7 +6,7 @@ Admin only (`bot.admin_access`): this machine, or the admin token. The retry is 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -15,13 +15,13 @@ from pydantic import BaseModel, Field, ValidationError
 from bot.admin_access import require_admin
 from bot.dashboard.panels import PANELS, DashboardContext, duration, money
 from bot.services import Services
+from bot.web.fields import RowId
 from bot.web.pages import check_page_post, html_page
-from core.ids import MAX_ID
 from handlers.outbox_retry import retry_dead_messages
 
 
 class RetryIn(BaseModel):
-    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=1000)
+    ids: list[RowId] = Field(min_length=1, max_length=1000)
 
 
 def dashboard_router() -> APIRouter:

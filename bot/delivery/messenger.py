@@ -62,3 +62,8 @@ class Messenger(Protocol):
     async def aclose(self) -> None:
         """Release connections; the worker calls it when it stops."""
         ...
+
+
+# A messenger may also have `async def gave_up(self, item: OutboxItem, reason: str) -> None`:
+# the worker calls it once a row of its platform is stored in the dead letters, whichever way
+# it got there (a refusal, the attempts used up, leases lost), to tell someone.

@@ -234,18 +234,16 @@ class DeliveryWorker:
             self.metrics.found_delivered.labels(item.platform).inc()
             await self._record(item, channel, found, batch)
             return True
-        limited = isinstance(found, RateLimited)
-        if isinstance(found, RateLimited):
-            after = found.retry_after
-        elif item.attempts + 1 >= self.policy.max_attempts:
-            reason = getattr(found, "reason", "")
-            await self._dead(item, batch, f"an earlier delivery could not be ruled out: {reason}")
-            return True
-        else:
-            after = self.backoff(item.attempts + 1)
         unsure = item.last_error or ""
-        self.metrics.retries.labels(item.platform, "unsure").inc()
-        await self._retry(item, batch, after, unsure, count_attempt=not limited)
+        if isinstance(found, RateLimited):
+            self.metrics.retries.labels(item.platform, "unsure").inc()
+            await self._retry(item, batch, found.retry_after, unsure, count_attempt=False)
+        elif item.attempts + 1 >= self.policy.max_attempts:
+            reason = found.reason if isinstance(found, TransientFailure) else ""
+            await self._dead(item, batch, f"an earlier delivery could not be ruled out: {reason}")
+        else:
+            self.metrics.retries.labels(item.platform, "unsure").inc()
+            await self._retry(item, batch, self.backoff(item.attempts + 1), unsure)
         return True
 
     async def _send(self, item: OutboxItem) -> Outcome:
@@ -307,7 +305,19 @@ class DeliveryWorker:
         log.warning("outbox %s (%s) is dead: %s", item.id, item.key, reason)
         token = batch.claim.token
         given_up = dead(item.id, token=token, error=reason, count_attempt=count_attempt)
-        await self._settled(item, batch, given_up)
+        if await self._settled(item, batch, given_up):
+            await self._tell_gave_up(item, reason)
+
+    async def _tell_gave_up(self, item: OutboxItem, reason: str) -> None:
+        """A messenger that asks (`gave_up`) hears of each of its rows now in the dead letters,
+        whichever way the row got there; once, after the row is stored dead."""
+        gave_up = getattr(self.messengers.get(item.platform), "gave_up", None)
+        if gave_up is None:
+            return
+        try:
+            await gave_up(item, reason)
+        except Exception as error:  # the row stays dead; only the follow-up is missing
+            log.error("outbox %s: telling of its death failed: %s", item.id, failure_summary(error))
 
     async def _release(self, item: OutboxItem, batch: _Batch, after: float) -> None:
         batch.tally.released += 1
@@ -315,10 +325,13 @@ class DeliveryWorker:
         self._soonest = min(self._soonest, self.timer.monotonic() + after)
         await self._settled(item, batch, released(item.id, token=batch.claim.token, at=at))
 
-    async def _settled(self, item: OutboxItem, batch: _Batch, settlement: Settlement) -> None:
-        if not await self.settler.settle(settlement):
-            batch.tally.lost += 1
-            log.warning("outbox %s: lease lost before it was settled", item.id)
+    async def _settled(self, item: OutboxItem, batch: _Batch, settlement: Settlement) -> bool:
+        """Whether the settlement was stored (False: the lease was lost to another worker)."""
+        if await self.settler.settle(settlement):
+            return True
+        batch.tally.lost += 1
+        log.warning("outbox %s: lease lost before it was settled", item.id)
+        return False
 
     # --- background life cycle ------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.drafting.model import LiteLLMDrafter
 from bot.drafting.smtp import SmtpSender
-from bot.settings import Settings
+from bot.settings import Settings, send_timeout_seconds
 from core.ports import Drafter, EmailSender
 
 
@@ -32,4 +32,8 @@ def build_email_sender(settings: Settings) -> EmailSender | None:
     """SMTP when DEALBOT_SMTP_URL is set; None: approved emails are recorded for the rep to copy."""
     if settings.smtp_url is None or settings.smtp_from is None:
         return None
-    return SmtpSender(settings.smtp_url.get_secret_value().strip(), settings.smtp_from)
+    # The delivery worker sends through it: a send must end within the claim's margin (see
+    # `bot.settings.lease_margin_seconds`), or another worker could take the row and send again.
+    timeout = send_timeout_seconds(settings.delivery_lease_seconds)
+    url = settings.smtp_url.get_secret_value().strip()
+    return SmtpSender(url, settings.smtp_from, timeout=timeout)

@@ -23,6 +23,7 @@ from bot.emulator.chat import EmulatorChat, EmulatorInputError, dm_conversation
 from bot.emulator.desk import EmulatorDesk
 from bot.emulator.view import EMPTY_CHANNEL, EMPTY_DM, clock_label, thread_html
 from bot.services import Services
+from bot.web.fields import RowId
 from bot.web.pages import check_page_post, html_page
 from bot.webhooks.schemas import LeadIn
 from core.demo_inbound import simulated_lead
@@ -43,10 +44,6 @@ class Emulator:
     services: Services
     desk: EmulatorDesk
     chat: EmulatorChat
-
-
-RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
-"""A database id in a request body: anything else is a clear 400, never an overflow."""
 
 
 class SayIn(BaseModel):

@@ -13,7 +13,6 @@ delivery and those waiting behind it are answered 503, and the next ones get a n
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import signal
@@ -24,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.failures import failure_summary
+from bot.logs import configure_logging
 from bot.services import Services, build_services
 from bot.settings import Settings
 from core.intake import LeadSubmission, SignalEvent
@@ -71,7 +71,7 @@ def _start(settings: Settings, parent: int) -> None:
     # this one; an interrupt here would abort a delivery and the web process's shutdown.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level)
     _services = build_services(settings)
 
 
