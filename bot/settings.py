@@ -129,7 +129,7 @@ class Settings(BaseSettings):
         None,
         ge=1,
         le=64,
-        description="Webhook deliveries stored at once; unset: 1 on SQLite (one writer), 8 on PostgreSQL.",
+        description="Webhook deliveries stored at once (waiting ones go together); unset: 1 on SQLite, 8 on PostgreSQL",
     )
     webhook_processes: int = Field(
         0,

@@ -9,6 +9,7 @@ delivery worker sends whatever the outbox holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -20,7 +21,7 @@ from core.routing import Routing, route_lead
 from handlers.directory import Desk
 from handlers.lead_alerts import announce, first_name, lead_card, refresh
 from handlers.lead_clock import with_clock
-from handlers.lead_desk import DeskDeps
+from handlers.lead_desk import DeskDeps, committed
 
 KEY_PREFIX = "intake:lead:"
 
@@ -47,26 +48,38 @@ class IntakeResult:
 
 def receive_lead(submission: LeadSubmission, deps: DeskDeps, *, delivery_key: str) -> IntakeResult:
     """Store, score, route and announce a submitted lead; a repeated delivery changes nothing."""
+    return committed(deps, take_lead, submission, delivery_key)
+
+
+def take_lead(
+    uow: UnitOfWork,
+    deps: DeskDeps,
+    desk_of: Callable[[], Desk],
+    submission: LeadSubmission,
+    delivery_key: str,
+) -> IntakeResult:
+    """`receive_lead` inside the caller's transaction, which commits it (with others, perhaps).
+
+    `desk_of` gives the desk, read when first needed and shared by the transaction's leads.
+    """
     at = deps.clock.now()
     key = KEY_PREFIX + delivery_key
-    with deps.uow_factory() as uow:
-        if not uow.idempotency.claim(key, at=at):
-            return _repeat(uow, key)
-        lead, created = _match_or_create(uow, submission, at)
-        assert lead.id is not None
-        if submission.message.strip():
-            _record_words(uow, lead.id, submission, at, deps.surface)
-        account = uow.accounts.get(lead.account_id) if lead.account_id is not None else None
-        score = score_of(uow, deps, lead, account, at, fresh=created)
-        desk = deps.directory(uow)
-        if created or lead.tier is None:  # new, or known but never through intake (imported)
-            # A lead made now has no note but the one just recorded, if any: its words.
-            words = (submission.message if submission.message.strip() else "") if created else None
-            lead = _place(uow, deps, desk, lead, account, score, at, words=words)
-        else:
-            lead = rescore(uow, deps, desk, lead, score, at)
-        uow.idempotency.set_result(key, f"lead:{lead.id}")
-        uow.commit()
+    if not uow.idempotency.claim(key, at=at):
+        return _repeat(uow, key)
+    lead, created = _match_or_create(uow, submission, at)
+    assert lead.id is not None
+    if submission.message.strip():
+        _record_words(uow, lead.id, submission, at, deps.surface)
+    account = uow.accounts.get(lead.account_id) if lead.account_id is not None else None
+    score = score_of(uow, deps, lead, account, at, fresh=created)
+    desk = desk_of()
+    if created or lead.tier is None:  # new, or known but never through intake (imported)
+        # A lead made now has no note but the one just recorded, if any: its words.
+        words = (submission.message if submission.message.strip() else "") if created else None
+        lead = _place(uow, deps, desk, lead, account, score, at, words=words)
+    else:
+        lead = rescore(uow, deps, desk, lead, score, at)
+    uow.idempotency.set_result(key, f"lead:{lead.id}")
     return IntakeResult(lead.id, False, created, lead.tier, score.score, lead.owner_id)
 
 
@@ -194,11 +207,14 @@ def _place(
         team_id=owner.team_id if owner else None,
     )
     lead = uow.leads.update(with_clock(lead, deps.policy, owner, at))
+    assigned = owner is not None and owner.id is not None and lead.id is not None
     if owner is not None and owner.id is not None and lead.id is not None:
         uow.assignments.add(Assignment(lead.id, owner.id, tier, routing.rule, routing.reason, at))
     card = lead_card(uow, lead, desk, policy, at, fresh=fresh, account=account)
     team = desk.team_for(lead, policy.default_team)
     announce(uow, lead, card, team=team, owner=owner, policy=policy, at=at, words=words)
+    if assigned:  # the next lead of this transaction, if any, counts this assignment
+        desk.forget_loads()
     return lead
 
 

@@ -6,8 +6,10 @@ same `DeskPolicy`; `bot/` builds it from the configuration file (or the defaults
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Concatenate, TypeVar
 
 from core.facts import LeadFacts
 from core.lead_scoring import ScoringPolicy
@@ -59,3 +61,17 @@ class DeskDeps:
     surface: str = "webhook"
     directory: Callable[[UnitOfWork], Desk] = field(default=Desk.read)
     """The reps and teams (a fresh read by default; the app keeps a copy for a few seconds)."""
+
+
+T = TypeVar("T")
+Take = Callable[Concatenate[UnitOfWork, "DeskDeps", Callable[[], Desk], ...], T]
+"""A handler's work inside a transaction it is given: the unit of work, the deps, and the desk
+(read when first asked for, then the same for the whole transaction)."""
+
+
+def committed(deps: DeskDeps, take: Take[T], *args: Any) -> T:
+    """`take(uow, deps, desk_of, *args)` in a transaction of its own, committed."""
+    with deps.uow_factory() as uow:
+        result = take(uow, deps, functools.cache(lambda: deps.directory(uow)), *args)
+        uow.commit()
+    return result

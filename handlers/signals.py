@@ -7,15 +7,16 @@ from now on, and its channel alert is edited to say so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from core.intake import SignalEvent
 from core.model import Lead, LeadStatus, Signal
 from core.ports import UnitOfWork
+from handlers.directory import Desk
 from handlers.intake import rescore, score_of
-from handlers.lead_desk import DeskDeps
+from handlers.lead_desk import DeskDeps, committed
 
 KEY_PREFIX = "intake:signal:"
 
@@ -44,26 +45,38 @@ def receive_signals(
     events: Sequence[SignalEvent], deps: DeskDeps, *, delivery_key: str
 ) -> SignalsResult:
     """Store new events against their lead or account, then rescore the leads they touched."""
+    return committed(deps, take_signals, events, delivery_key)
+
+
+def take_signals(
+    uow: UnitOfWork,
+    deps: DeskDeps,
+    desk_of: Callable[[], Desk],
+    events: Sequence[SignalEvent],
+    delivery_key: str,
+) -> SignalsResult:
+    """`receive_signals` inside the caller's transaction, which commits it.
+
+    `desk_of` gives the desk, read only when a lead is rescored.
+    """
     at = deps.clock.now()
     counts = {"dup": 0, "lead": 0, "account": 0, "none": 0}
     touched: dict[int, Lead] = {}
-    with deps.uow_factory() as uow:
-        for place, event in enumerate(events):
-            key = KEY_PREFIX + (event.event_id or f"{delivery_key}:{place}")
-            if not uow.idempotency.claim(key, at=at):
-                counts["dup"] += 1
-                continue
-            lead = _lead_of(uow, event)
-            account_id = lead.account_id if lead else _account_id(uow, event)
-            if lead is None and account_id is None:
-                counts["none"] += 1
-                continue
-            counts["lead" if lead else "account"] += 1
-            uow.signals.add(_signal(event, lead, account_id, at))
-            if lead is not None and lead.id is not None:
-                touched[lead.id] = lead
-        rescored = _rescore(uow, deps, list(touched.values()), at)
-        uow.commit()
+    for place, event in enumerate(events):
+        key = KEY_PREFIX + (event.event_id or f"{delivery_key}:{place}")
+        if not uow.idempotency.claim(key, at=at):
+            counts["dup"] += 1
+            continue
+        lead = _lead_of(uow, event)
+        account_id = lead.account_id if lead else _account_id(uow, event)
+        if lead is None and account_id is None:
+            counts["none"] += 1
+            continue
+        counts["lead" if lead else "account"] += 1
+        uow.signals.add(_signal(event, lead, account_id, at))
+        if lead is not None and lead.id is not None:
+            touched[lead.id] = lead
+    rescored = _rescore(uow, deps, desk_of, list(touched.values()), at)
     return SignalsResult(
         received=len(events),
         duplicates=counts["dup"],
@@ -102,11 +115,13 @@ def _signal(event: SignalEvent, lead: Lead | None, account_id: int | None, at: d
     )
 
 
-def _rescore(uow: UnitOfWork, deps: DeskDeps, leads: list[Lead], at: datetime) -> tuple[int, ...]:
+def _rescore(
+    uow: UnitOfWork, deps: DeskDeps, desk_of: Callable[[], Desk], leads: list[Lead], at: datetime
+) -> tuple[int, ...]:
     open_leads = [lead for lead in leads if lead.status in (LeadStatus.NEW, LeadStatus.WORKING)]
     if not open_leads:
         return ()
-    desk = deps.directory(uow)
+    desk = desk_of()
     done = []
     for lead in open_leads:
         account = uow.accounts.get(lead.account_id) if lead.account_id is not None else None

@@ -17,30 +17,32 @@ from storage.tables import RepRow
 
 def test_past_the_queue_a_delivery_is_refused_and_the_waiting_ones_still_run() -> None:
     release = threading.Event()
-    running: list[int] = []
+    calls: list[list[int]] = []
+    running = 0
     most = 0
     lock = threading.Lock()
 
-    def store(n: int) -> int:
-        nonlocal most
+    def store(items: list[int]) -> list[int]:
+        nonlocal running, most
         with lock:
-            running.append(n)
-            most = max(most, len(running))
+            calls.append(items)
+            running += 1
+            most = max(most, running)
         release.wait(timeout=30)
         with lock:
-            running.remove(n)
-        return n
+            running -= 1
+        return items
 
     async def scenario() -> tuple[list[int], int]:
-        gate = IntakeGate(concurrency=2, queue=1)
-        first = [asyncio.create_task(gate.run(store, n)) for n in range(2)]
-        while len(running) < 2:  # both turns taken
+        gate = IntakeGate(store, concurrency=2, queue=1)
+        first = [asyncio.create_task(gate.run(n)) for n in range(2)]
+        while running < 2:  # both turns taken
             await asyncio.sleep(0.01)
-        waiting = asyncio.create_task(gate.run(store, 2))
+        waiting = asyncio.create_task(gate.run(2))
         while gate.waiting < 1:
             await asyncio.sleep(0.01)
         with pytest.raises(Busy):
-            await gate.run(store, 3)  # the queue holds one: refused, never run
+            await gate.run(3)  # the queue holds one: refused, never run
         release.set()
         done = await asyncio.gather(*first, waiting)
         return done, gate.waiting
@@ -49,14 +51,84 @@ def test_past_the_queue_a_delivery_is_refused_and_the_waiting_ones_still_run() -
     assert done == [0, 1, 2]
     assert waiting == 0
     assert most == 2  # never more than the concurrency at once
+    assert sorted(calls) == [[0], [1], [2]]
 
 
 def test_an_empty_queue_refuses_only_when_every_turn_is_taken() -> None:
     async def scenario() -> list[int]:
-        gate = IntakeGate(concurrency=1, queue=0)
-        return [await gate.run(lambda n=n: n) for n in range(3)]
+        gate = IntakeGate(_doubled, concurrency=1, queue=0)
+        return [await gate.run(n) for n in range(3)]
 
-    assert asyncio.run(scenario()) == [0, 1, 2]
+    assert asyncio.run(scenario()) == [0, 2, 4]
+
+
+def test_deliveries_waiting_for_the_turn_are_stored_together_up_to_a_group() -> None:
+    """One turn: the first delivery is stored alone at once; the six that came meanwhile go in
+    groups of at most four, in the order they came, each answered with its own result."""
+    release = threading.Event()
+    calls: list[list[int]] = []
+
+    def store(items: list[int]) -> list[int | BaseException]:
+        calls.append(items)
+        release.wait(timeout=30)
+        return [ValueError(n) if n == 5 else 10 * n for n in items]
+
+    async def scenario() -> list[object]:
+        gate = IntakeGate(store, concurrency=1, queue=10, group=4)
+        tasks = [asyncio.create_task(gate.run(0))]
+        while not calls:
+            await asyncio.sleep(0.01)
+        tasks += [asyncio.create_task(gate.run(n)) for n in range(1, 7)]
+        while gate.waiting < 6:
+            await asyncio.sleep(0.01)
+        release.set()
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    outcomes = asyncio.run(scenario())
+    assert calls == [[0], [1, 2, 3, 4], [5, 6]]
+    assert [o if isinstance(o, int) else repr(o) for o in outcomes] == [
+        0, 10, 20, 30, 40, "ValueError(5)", 60
+    ]  # fmt: skip
+
+
+def test_a_store_that_raises_fails_its_deliveries_and_the_gate_goes_on() -> None:
+    def store(items: list[int]) -> list[int]:
+        if 13 in items:
+            raise RuntimeError("the call failed")
+        return items
+
+    async def scenario() -> tuple[object, int]:
+        gate = IntakeGate(store, concurrency=1, queue=0)
+        failed = await asyncio.gather(gate.run(13), return_exceptions=True)
+        return failed[0], await gate.run(14)
+
+    failed, after = asyncio.run(scenario())
+    assert isinstance(failed, RuntimeError) and after == 14
+
+
+def test_a_delivery_given_up_while_it_waited_is_not_stored() -> None:
+    release = threading.Event()
+    calls: list[list[int]] = []
+
+    def store(items: list[int]) -> list[int]:
+        calls.append(items)
+        release.wait(timeout=30)
+        return items
+
+    async def scenario() -> list[int]:
+        gate = IntakeGate(store, concurrency=1, queue=5)
+        first = asyncio.create_task(gate.run(0))
+        while not calls:
+            await asyncio.sleep(0.01)
+        gone, kept = asyncio.create_task(gate.run(1)), asyncio.create_task(gate.run(2))
+        while gate.waiting < 2:
+            await asyncio.sleep(0.01)
+        gone.cancel()  # its sender hung up
+        release.set()
+        return [await first, await kept]
+
+    assert asyncio.run(scenario()) == [0, 2]
+    assert calls == [[0], [2]]
 
 
 def test_while_the_one_turn_is_taken_the_next_delivery_is_503_and_stores_nothing(
@@ -100,14 +172,13 @@ def _first_done(futures: list[Future[httpx.Response]], count: int) -> list[Futur
     return done
 
 
-def _exit_now() -> int:
-    import os
+def _doubled(items: list[int]) -> list[int]:
+    """Twice each; a negative number kills the process (a storing process that dies)."""
+    if any(n < 0 for n in items):
+        import os
 
-    os._exit(3)  # a storing process that dies mid-delivery
-
-
-def _double(n: int) -> int:
-    return 2 * n
+        os._exit(3)
+    return [2 * n for n in items]
 
 
 def test_a_storing_process_that_dies_costs_its_delivery_a_503_and_the_next_gets_a_new_one() -> None:
@@ -123,12 +194,12 @@ def test_a_storing_process_that_dies_costs_its_delivery_a_503_and_the_next_gets_
         return pools[-1]
 
     async def scenario() -> tuple[int, int]:
-        gate = IntakeGate(concurrency=1, queue=4, processes=new_pool)
+        gate = IntakeGate(_doubled, concurrency=1, queue=4, processes=new_pool)
         try:
-            before = await gate.run(_double, 20)
+            before = await gate.run(20)
             with pytest.raises(ProcessLost):
-                await gate.run(_exit_now)
-            return before, await gate.run(_double, 21)
+                await gate.run(-1)
+            return before, await gate.run(21)
         finally:
             gate.close()
 
@@ -197,7 +268,7 @@ def test_closing_ends_a_storing_process_stuck_in_a_delivery(
 
     monkeypatch.setattr(gate_module, "CLOSE_SECONDS", 0.5)
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    gate = IntakeGate(concurrency=1, queue=1, processes=lambda: pool)
+    gate = IntakeGate(_doubled, concurrency=1, queue=1, processes=lambda: pool)
     stuck = pool.submit(_stuck)
     process = next(iter(pool._processes.values()))
     while not stuck.running():

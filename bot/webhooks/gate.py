@@ -1,36 +1,45 @@
 """How many webhook deliveries are stored at once, and how many may wait for their turn.
 
 Every delivery's transaction writes from its first statement (the idempotency key), and on
-SQLite writers take turns anyway, so a few threads store as many leads a second as forty do;
+SQLite writers take turns anyway, so a few turns store as many leads a second as forty do;
 forty threads only fight over the interpreter and the writer's turn, and each lead takes longer
 (`DEALBOT_WEBHOOK_CONCURRENCY`: unset, one on SQLite and eight on PostgreSQL).
+
+Deliveries that wait while every turn is taken are stored together when a turn comes, up to
+`group` in one call (see `handlers.deliveries`: one transaction, one commit). A delivery
+that finds a turn free is stored at once, alone: nobody waits for a group to fill.
+
 Past what the machine can store, waiting deliveries would pile up until every answer came too
 late for its sender and connections timed out. So at most `queue` wait: the next one is answered
 503 with Retry-After at once, a sender's ordinary retry, and the idempotency key makes that retry
 safe. The app keeps storing at its full rate instead of falling behind everyone at once.
 
-With `processes` (a factory of a process pool, see `bot.webhooks.storing`) the work runs in
+With `processes` (a factory of a process pool, see `bot.webhooks.storing`) the calls run in
 those processes instead of threads; a pool whose process died is replaced for the next turn.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import anyio
 import anyio.to_thread
 
-T = TypeVar("T")
+I = TypeVar("I")  # noqa: E741
+R = TypeVar("R")
+Store = Callable[[list[I]], Sequence["R | BaseException"]]
+"""Stores a group of deliveries; each one's result or the exception that stopped it, in order."""
 REPLACE_EVERY = 1.0
 """Seconds between replacements of a pool whose process died."""
 CLOSE_SECONDS = 10.0
+GROUP = 8
+"""The most deliveries stored in one call."""
 
 
 class Busy(Exception):
@@ -49,14 +58,22 @@ class _Refusing(Executor):
         raise BrokenProcessPool("replaced less than a second ago")
 
 
-class IntakeGate:
+class IntakeGate(Generic[I, R]):
     def __init__(
-        self, concurrency: int, queue: int, processes: Callable[[], Executor] | None = None
+        self,
+        store: Store[I, R],
+        concurrency: int,
+        queue: int,
+        processes: Callable[[], Executor] | None = None,
+        group: int = GROUP,
     ) -> None:
+        self.store = store
         self.concurrency = concurrency
         self.queue = queue
-        self._limiter: anyio.CapacityLimiter | None = None  # made in the event loop, on first use
-        self._waiting = 0
+        self.group = group
+        self._waiting: list[tuple[I, asyncio.Future[R]]] = []
+        self._taken = 0
+        self._calls: set[asyncio.Task[None]] = set()
         self._new_pool = processes
         self._pool = processes() if processes is not None else None
         self._replaced_at = -REPLACE_EVERY
@@ -94,34 +111,57 @@ class IntakeGate:
 
     @property
     def waiting(self) -> int:
-        return self._waiting
+        return len(self._waiting)
 
-    async def run(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`work(*args, **kwargs)` on a thread or storing process when a turn is free; Busy when
-        too many wait; ProcessLost when its storing process died."""
-        if self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(self.concurrency)
-        full = self._limiter.borrowed_tokens >= self.concurrency
-        if full and self._waiting >= self.queue:
+    async def run(self, item: I) -> R:
+        """`item` stored when a turn is free (with others waiting then); Busy when too many
+        wait; ProcessLost when its storing process died."""
+        if self._taken >= self.concurrency and len(self._waiting) >= self.queue:
             raise Busy
-        self._waiting += 1
-        try:
-            await self._limiter.acquire()
-        finally:
-            self._waiting -= 1
-        try:
-            call = functools.partial(work, *args, **kwargs)
-            if self._new_pool is None:  # threads of this process
-                return await anyio.to_thread.run_sync(call)
-            if self._pool is None:  # closed: the app is shutting down
-                raise ProcessLost
-            return await self._in_process(self._pool, call)
-        finally:
-            self._limiter.release()
+        stored: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, stored))
+        self._next_turns()
+        return await stored
 
-    async def _in_process(self, pool: Executor, call: Callable[[], T]) -> T:
+    def _next_turns(self) -> None:
+        while self._waiting and self._taken < self.concurrency:
+            group = [(item, f) for item, f in self._waiting[: self.group] if not f.cancelled()]
+            del self._waiting[: self.group]
+            if not group:
+                continue
+            self._taken += 1
+            call = asyncio.ensure_future(self._turn(group))
+            self._calls.add(call)
+            call.add_done_callback(self._calls.discard)
+
+    async def _turn(self, group: list[tuple[I, asyncio.Future[R]]]) -> None:
+        items = [item for item, _ in group]
+        outcomes: Sequence[R | BaseException]
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, call)
+            outcomes = await self._stored(items)
+        except Exception as error:  # the call itself failed: every delivery in it did
+            outcomes = [error] * len(group)
+        finally:
+            self._taken -= 1
+        if len(outcomes) != len(group):  # never left without an answer, whatever went wrong
+            outcomes = [RuntimeError("the store answered for a different number")] * len(group)
+        for (_, stored), outcome in zip(group, outcomes, strict=True):
+            if stored.done():  # its request was cancelled meanwhile
+                continue
+            if isinstance(outcome, BaseException):
+                stored.set_exception(outcome)
+            else:
+                stored.set_result(outcome)
+        self._next_turns()
+
+    async def _stored(self, items: list[I]) -> Sequence[R | BaseException]:
+        if self._new_pool is None:  # threads of this process
+            return await anyio.to_thread.run_sync(self.store, items)
+        pool = self._pool
+        if pool is None:  # closed: the app is shutting down
+            raise ProcessLost
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, self.store, items)
         except BrokenProcessPool:
             self._replace(pool)
             raise ProcessLost from None

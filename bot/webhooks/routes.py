@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -30,21 +30,21 @@ from bot.webhooks.signing import (
     BadSignature,
     verify_any,
 )
-from bot.webhooks.storing import (
-    StorageUnavailable,
-    ready,
-    store_lead,
-    store_signals,
-    storing_pool,
+from bot.webhooks.storing import StorageUnavailable, ready, store_together, storing_pool
+from handlers.deliveries import (
+    Delivery,
+    LeadDelivery,
+    Received,
+    SignalsDelivery,
+    receive_together,
 )
-from core.intake import LeadSubmission, SignalEvent
-from handlers.intake import IntakeResult, receive_lead
-from handlers.signals import SignalsResult, receive_signals
+from handlers.intake import IntakeResult
+from handlers.signals import SignalsResult
 
 log = logging.getLogger("dealbot.webhooks")
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-PIPELINE = 4
-"""Deliveries handed to each storing process at once: the next is there when one commits."""
+PIPELINE = 2
+"""Calls handed to each storing process at once: the next is there when one commits."""
 STARTUP_SECONDS = 120
 MAX_KEY = 200
 M = TypeVar("M", bound=BaseModel)
@@ -86,19 +86,21 @@ def webhook_router(services: Services) -> APIRouter:
     settings = services.settings
     one_writer = services.engine.dialect.name == "sqlite"
     processes = functools.partial(storing_pool, settings) if settings.webhook_processes else None
-    if processes is not None:  # each process stores one at a time; a few queued keep it busy
+    store: Callable[[list[Delivery]], list[Received | Exception]]
+    if processes is not None:  # each process stores one call at a time; one queued keeps it busy
         concurrency = settings.webhook_concurrency or PIPELINE * settings.webhook_processes
-        lead_store, signal_store = store_lead, store_signals  # by the storing process's services
+        store = store_together  # by the storing process's services
     else:
         concurrency = settings.webhook_concurrency or (1 if one_writer else 8)
-        lead_store = functools.partial(_here, receive_lead, services)
-        signal_store = functools.partial(_here, receive_signals, services)
-    gate = IntakeGate(concurrency, settings.webhook_queue, processes)
+        store = functools.partial(_here, services)
+    gate: IntakeGate[Delivery, Received] = IntakeGate(
+        store, concurrency, settings.webhook_queue, processes
+    )
     services.closers.append(gate.close)
     # The app answers once its storing processes do.
     gate.warm_up(ready, settings.webhook_processes, timeout=STARTUP_SECONDS)
-    lead_work = functools.partial(_lead, gate, lead_store)
-    signal_work = functools.partial(_signals, gate, signal_store)
+    lead_work = functools.partial(_lead, gate)
+    signal_work = functools.partial(_signals, gate)
 
     @router.post(
         "/webhooks/leads",
@@ -153,27 +155,25 @@ async def _guarded(request: Request, services: Services, work: Work) -> Response
         return Refused(503, "storage is briefly unavailable; retry the same delivery").response()
 
 
-def _here(receive: Callable[..., R], services: Services, delivered: Any, key: str) -> R:
+def _here(services: Services, deliveries: list[Delivery]) -> list[Received | Exception]:
     """Stored by this process (on a gate thread), with its own services."""
-    return receive(delivered, services.desk_deps(), delivery_key=key)
+    return receive_together(deliveries, services.desk_deps())
 
 
 async def _lead(
-    gate: IntakeGate,
-    store: Callable[[LeadSubmission, str], IntakeResult],
+    gate: IntakeGate[Delivery, Received],
     request: Request,
     services: Services,
     body: bytes,
     key: str,
 ) -> JSONResponse:
     submission = _parsed(LeadIn, body).submission()
-    result = await gate.run(store, submission, key)
+    result = cast(IntakeResult, await gate.run(LeadDelivery(submission, key)))
     return JSONResponse(result.to_dict(), status_code=200 if result.duplicate else 202)
 
 
 async def _signals(
-    gate: IntakeGate,
-    store: Callable[[list[SignalEvent], str], SignalsResult],
+    gate: IntakeGate[Delivery, Received],
     request: Request,
     services: Services,
     body: bytes,
@@ -181,10 +181,10 @@ async def _signals(
 ) -> JSONResponse:
     data = _json(body)
     if isinstance(data, dict) and "events" in data:
-        events = [e.event() for e in _validated(SignalBatchIn, data).events]
+        events = tuple(e.event() for e in _validated(SignalBatchIn, data).events)
     else:
-        events = [_validated(SignalIn, data).event()]
-    result = await gate.run(store, events, key)
+        events = (_validated(SignalIn, data).event(),)
+    result = cast(SignalsResult, await gate.run(SignalsDelivery(events, key)))
     return JSONResponse(result.to_dict(), status_code=202)
 
 

@@ -4,11 +4,11 @@ In the web process, storing a lead (the transaction, scoring, routing, the alert
 one interpreter lock with the event loop that reads requests and writes answers; past about
 150 leads a second on two cores that one lock, not the machine, is the limit. A storing
 process has its own interpreter, engine, rep directory and load ledger, and gets only the
-parsed submission and the delivery key; the web process keeps the signature check, the
+parsed deliveries; the web process keeps the signature check, the
 parsing and the answer. The 202 still goes out only after the storing process has committed.
 
-A storing process that dies takes its transaction with it (nothing half-written); that
-delivery and those waiting behind it are answered 503, and the next ones get a new process.
+A storing process that dies takes its transaction with it (nothing half-written); the
+deliveries it had are answered 503, and the next ones get a new process.
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ from bot.failures import failure_summary
 from bot.logs import configure_logging
 from bot.services import Services, build_services
 from bot.settings import Settings
-from core.intake import LeadSubmission, SignalEvent
-from handlers.intake import IntakeResult, receive_lead
-from handlers.signals import SignalsResult, receive_signals
+from handlers.deliveries import Delivery, Received, receive_together
 
 _services: Services | None = None
 
@@ -49,20 +47,14 @@ def storing_pool(settings: Settings) -> ProcessPoolExecutor:
     return pool
 
 
-def store_lead(submission: LeadSubmission, key: str) -> IntakeResult:
-    deps = _own_services().desk_deps()
-    try:
-        return receive_lead(submission, deps, delivery_key=key)
-    except SQLAlchemyError as error:  # the data stays here: only the kind and place cross over
-        raise StorageUnavailable(failure_summary(error)) from None
-
-
-def store_signals(events: list[SignalEvent], key: str) -> SignalsResult:
-    deps = _own_services().desk_deps()
-    try:
-        return receive_signals(events, deps, delivery_key=key)
-    except SQLAlchemyError as error:
-        raise StorageUnavailable(failure_summary(error)) from None
+def store_together(deliveries: list[Delivery]) -> list[Received | Exception]:
+    """`receive_together` by this process's services; a database error crosses over as
+    StorageUnavailable (its kind and place only: the data stays here)."""
+    outcomes = receive_together(deliveries, _own_services().desk_deps())
+    return [
+        StorageUnavailable(failure_summary(o)) if isinstance(o, SQLAlchemyError) else o
+        for o in outcomes
+    ]
 
 
 def _start(settings: Settings, parent: int) -> None:
