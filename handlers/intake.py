@@ -66,19 +66,21 @@ def take_lead(
     key = KEY_PREFIX + delivery_key
     if not uow.idempotency.claim(key, at=at):
         return _repeat(uow, key)
-    lead, created = _match_or_create(uow, submission, at)
-    assert lead.id is not None
-    if submission.message.strip():
-        _record_words(uow, lead.id, submission, at, deps.surface)
-    account = uow.accounts.get(lead.account_id) if lead.account_id is not None else None
+    lead, account, created = _match_or_create(uow, submission, at)
+    if created and deps.learned_fit() is not None:  # the learned fit reads the stored lead
+        lead = uow.leads.add(lead)
+    words = submission.message if submission.message.strip() else ""
+    if words and not created:  # its card reads them from the timeline
+        _record_words(uow, lead, submission, at, deps.surface)
     score = score_of(uow, deps, lead, account, at, fresh=created)
     desk = desk_of()
     if created or lead.tier is None:  # new, or known but never through intake (imported)
-        # A lead made now has no note but the one just recorded, if any: its words.
-        words = (submission.message if submission.message.strip() else "") if created else None
-        lead = _place(uow, deps, desk, lead, account, score, at, words=words)
+        # A lead made now has no note but the one the form brings, if any: its words.
+        lead = _place(uow, deps, desk, lead, account, score, at, words=words if created else None)
     else:
         lead = rescore(uow, deps, desk, lead, score, at)
+    if words and created:  # stored now, with its id
+        _record_words(uow, lead, submission, at, deps.surface)
     uow.idempotency.set_result(key, f"lead:{lead.id}")
     return IntakeResult(lead.id, False, created, lead.tier, score.score, lead.owner_id)
 
@@ -93,8 +95,11 @@ def _repeat(uow: UnitOfWork, key: str) -> IntakeResult:
     return IntakeResult(lead_id, True, False, lead.tier, score, lead.owner_id)
 
 
-def _match_or_create(uow: UnitOfWork, form: LeadSubmission, at: datetime) -> tuple[Lead, bool]:
-    """The lead this person already is (external id, else an open lead with their email), or a new one."""
+def _match_or_create(
+    uow: UnitOfWork, form: LeadSubmission, at: datetime
+) -> tuple[Lead, Account | None, bool]:
+    """The lead this person already is (external id, else an open lead with their email), or a
+    new one, not stored yet (stored once it is placed); with the lead's account."""
     existing = None
     if form.external_id:
         existing = uow.leads.find(external_id=form.external_id)
@@ -102,7 +107,10 @@ def _match_or_create(uow: UnitOfWork, form: LeadSubmission, at: datetime) -> tup
         existing = uow.leads.find_open(email=form.email_key)
     account = _account_of(uow, form)
     if existing is not None:
-        return uow.leads.update(_merged(existing, form, account)), False
+        lead = uow.leads.update(_merged(existing, form, account))
+        if account is None or account.id != lead.account_id:  # it had one of its own
+            account = uow.accounts.get(lead.account_id) if lead.account_id is not None else None
+        return lead, account, False
     lead = Lead(
         name=form.display_name(),
         created_at=form.submitted_at if form.submitted_at and form.submitted_at < at else at,
@@ -115,7 +123,7 @@ def _match_or_create(uow: UnitOfWork, form: LeadSubmission, at: datetime) -> tup
         account_id=account.id if account else None,
         attributes=form.attributes(),
     )
-    return uow.leads.add(lead), True
+    return lead, account, True
 
 
 def _account_of(uow: UnitOfWork, form: LeadSubmission) -> Account | None:
@@ -144,10 +152,11 @@ def _merged(lead: Lead, form: LeadSubmission, account: Account | None) -> Lead:
 
 
 def _record_words(
-    uow: UnitOfWork, lead_id: int, form: LeadSubmission, at: datetime, surface: str
+    uow: UnitOfWork, lead: Lead, form: LeadSubmission, at: datetime, surface: str
 ) -> None:
     """The person's message joins the lead's timeline as a note (quoted later, never obeyed)."""
-    note = Activity(ActivityKind.NOTE, at, lead_id=lead_id, summary=form.message, surface=surface)
+    assert lead.id is not None
+    note = Activity(ActivityKind.NOTE, at, lead_id=lead.id, summary=form.message, surface=surface)
     uow.activities.add(note)
 
 
@@ -162,15 +171,16 @@ def score_of(
 ) -> LeadScore:
     """The lead's score now: the learned fit when there is a learned lead model, else the rules.
 
-    `fresh`: the lead was created in this transaction, so it has no signals yet.
+    `fresh`: the lead was created in this transaction, so it has no signals yet (and it may not
+    be stored yet: then there is no learned model).
     """
-    assert lead.id is not None
     learned = None
     model = deps.learned_fit()
     if model is not None:
+        assert lead.id is not None, "the learned fit reads a stored lead"
         facts = uow.leads.facts_for([lead.id], at=at)
         learned = model(facts[0]) if facts else None
-    signals = [] if fresh else uow.signals.for_leads([lead.id])
+    signals = [] if fresh or lead.id is None else uow.signals.for_leads([lead.id])
     return score_lead(
         lead, signals, deps.policy.scoring, at=at, account=account, learned_fit=learned
     )
@@ -187,7 +197,7 @@ def _place(
     *,
     words: str | None,
 ) -> Lead:
-    """Route a new lead, start its clock, record the assignment and queue its alerts.
+    """Route a new lead, start its clock, store it, record the assignment and queue its alerts.
 
     `words`: what the person wrote, for a lead created in this transaction; None for one
     stored earlier (an imported lead placed late), whose card reads its history.
@@ -206,7 +216,8 @@ def _place(
         routing_reason=routing.reason,
         team_id=owner.team_id if owner else None,
     )
-    lead = uow.leads.update(with_clock(lead, deps.policy, owner, at))
+    lead = with_clock(lead, deps.policy, owner, at)
+    lead = uow.leads.add(lead) if lead.id is None else uow.leads.update(lead)
     assigned = owner is not None and owner.id is not None and lead.id is not None
     if owner is not None and owner.id is not None and lead.id is not None:
         uow.assignments.add(Assignment(lead.id, owner.id, tier, routing.rule, routing.reason, at))

@@ -174,3 +174,29 @@ def test_channel_tiers_keep_cold_leads_out_of_the_channel(database_url, tiers):
     rows = outbox_rows(deps)
     assert f"lead:{result.lead_id}:channel" not in rows
     assert f"lead:{result.lead_id}:dm:{result.owner_id}" in rows
+
+
+def test_with_a_learned_lead_model_a_new_lead_is_scored_from_its_stored_facts(database_url):
+    """The learned fit reads the lead's facts from storage, so the new lead is stored first and
+    placed after: still one lead, its words, one assignment and one alert."""
+    from dataclasses import replace
+
+    seen = []
+
+    def fit(facts):
+        seen.append((facts.lead.id, facts.lead.email))
+        return 0.9
+
+    deps, _, _ = desk_for(database_url)
+    deps = replace(deps, learned_fit=lambda: fit)
+    form = LeadSubmission(name="Jo", email="jo@initech.io", source="website", message="Call me")
+    result = receive_lead(form, deps, delivery_key="learned")
+    assert seen == [(result.lead_id, "jo@initech.io")]
+    with deps.uow_factory() as uow:
+        (lead,) = uow.leads.list_open()
+        notes = uow.activities.for_leads([lead.id])
+        moves = uow.assignments.for_lead(lead.id)
+    assert lead.id == result.lead_id and lead.owner_id == result.owner_id is not None
+    assert any("fit" in reason.casefold() for reason in lead.score_reasons), lead.score_reasons
+    assert [n.summary for n in notes] == ["Call me"] and len(moves) == 1
+    assert sum(k.endswith(":channel") for k in outbox_rows(deps)) == 1
