@@ -102,6 +102,12 @@ class WriterTurns:
     def _take_file(path: str, deadline: float) -> int | None:
         """An open descriptor of `path` holding its exclusive flock, or None at the deadline.
 
+        A writer of another process that is already waiting goes first: without that, a process
+        that writes one transaction after another (intake under load) takes the lock again the
+        moment it lets go, while a waiter asks only every millisecond, and the delivery worker
+        would wait for its turn through hundreds of transactions. Waiters say so with a shared
+        flock on `path`.waiting while they wait.
+
         A lock file that cannot be opened or locked (permissions, a file system without
         flock) costs only the quick hand-over: the write goes on to SQLite's own lock.
         """
@@ -110,8 +116,10 @@ class WriterTurns:
         except OSError as error:
             _warn_once(error)
             return None
-        pause = 0.0001
+        waiting: int | None = None
         try:
+            _after_waiters(path + ".waiting", min(deadline, time.monotonic() + COURTESY))
+            pause = 0.0001
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -119,14 +127,19 @@ class WriterTurns:
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
                         break
+                    if waiting is None:
+                        waiting = _announce_waiting(path + ".waiting")
                     time.sleep(pause)
-                    pause = min(pause * 2, 0.001)
+                    pause = min(pause * 2, ASK_EVERY)
         except BaseException as error:
             os.close(fd)
             if not isinstance(error, OSError):
                 raise
             _warn_once(error)
             return None
+        finally:
+            if waiting is not None:
+                os.close(waiting)  # no longer waiting
         os.close(fd)
         return None
 
@@ -139,6 +152,40 @@ class WriterTurns:
             os.close(fd)  # closing the only descriptor lets go of its flock
         if info.pop(self.FLAG, False):
             self._lock.release()
+
+
+COURTESY = 0.005
+"""Seconds a writer lets another process's waiting writer go first, at most."""
+ASK_EVERY = 0.001
+"""Seconds between a waiting writer's asks for the turn, at most."""
+
+
+def _after_waiters(path: str, until: float) -> None:
+    """Return once no writer of another process is waiting (nobody holds a shared flock on
+    `path`), or at `until`."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # only when nobody waits
+                return
+            except BlockingIOError:
+                if time.monotonic() >= until:
+                    return
+                time.sleep(0.0001)
+    finally:
+        os.close(fd)  # lets go of the flock
+
+
+def _announce_waiting(path: str) -> int:
+    """A descriptor holding a shared flock on `path` while this writer waits (close it to stop)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)  # blocks only for the moment another checks for waiters
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def _warn_once(error: OSError) -> None:

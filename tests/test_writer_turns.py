@@ -8,6 +8,7 @@ import fcntl
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, text, update
@@ -109,3 +110,56 @@ def test_a_writer_in_another_process_waits_for_the_turn(tmp_path: Path) -> None:
     assert out.strip() == "written"
     with SqlUnitOfWork(engine) as uow:
         assert [rep.name for rep in uow.reps.list()] == ["Other process"]
+
+
+ADDER = """
+import sys
+import storage.db
+from storage.db import create_engine_for
+storage.db.ASK_EVERY = 0.5  # a slow waiter: it would lose the turn to any writer that did not wait
+from storage.uow import SqlUnitOfWork
+from core.model import Rep
+engine = create_engine_for(sys.argv[1])
+print("ready", flush=True)
+with SqlUnitOfWork(engine) as uow:
+    uow.reps.add(Rep(email="other@example.com", name="Other process"))
+    uow.commit()
+"""
+
+
+def test_a_writer_of_another_process_already_waiting_goes_before_this_one_s_next(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A process writing one transaction after another would otherwise take the turn again
+    the moment it let go, ahead of the process that was waiting (intake under load ahead of
+    the delivery worker). Here the next transaction of this process waits for the waiter."""
+    import storage.db as db
+
+    monkeypatch.setattr(db, "COURTESY", 10.0)  # ample, however slow the other process is
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    engine = create_engine_for(url)
+    create_schema(engine)
+    with SqlUnitOfWork(engine) as uow:
+        uow.reps.add(Rep(email="first@example.com", name="First"))
+        other = subprocess.Popen(
+            [sys.executable, "-c", ADDER, url],
+            cwd=Path(__file__).resolve().parent.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert other.stdout is not None and other.stdout.readline().strip() == "ready"
+        waiting = tmp_path / "d.db.writers.waiting"
+        deadline = time.monotonic() + 30
+        while not (waiting.exists() and file_locked(waiting)):  # it says it waits
+            assert other.poll() is None, other.stderr.read() if other.stderr else ""
+            assert time.monotonic() < deadline, "the other process never waited"
+            time.sleep(0.01)
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:  # at once: the turn is free, but someone was waiting
+        uow.reps.add(Rep(email="next@example.com", name="Next"))
+        uow.commit()
+    _, err = other.communicate(timeout=30)
+    assert other.returncode == 0, err
+    with SqlUnitOfWork(engine) as uow:
+        assert [rep.name for rep in uow.reps.list()] == ["First", "Other process", "Next"]
