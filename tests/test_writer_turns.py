@@ -82,6 +82,17 @@ print("written", flush=True)
 """
 
 
+def _started(script: str, url: str) -> subprocess.Popen[str]:
+    """`script` in another process, on the database at `url`."""
+    return subprocess.Popen(
+        [sys.executable, "-c", script, url],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def test_a_writer_in_another_process_waits_for_the_turn(tmp_path: Path) -> None:
     """Without turns across processes, the second process meets SQLite's lock and (with no busy
     timeout) fails with "database is locked"; with them it waits for the commit and writes."""
@@ -92,13 +103,7 @@ def test_a_writer_in_another_process_waits_for_the_turn(tmp_path: Path) -> None:
         uow.reps.add(Rep(email="ana@example.com", name="Ana"))
         assert held(engine)
         assert file_locked(tmp_path / "d.db.writers")  # the turn other processes ask for
-        other = subprocess.Popen(
-            [sys.executable, "-c", WRITER, url],
-            cwd=Path(__file__).resolve().parent.parent,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        other = _started(WRITER, url)
         assert other.stdout is not None
         assert other.stdout.readline().strip() == "ready"
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -141,13 +146,7 @@ def test_a_writer_of_another_process_already_waiting_goes_before_this_one_s_next
     create_schema(engine)
     with SqlUnitOfWork(engine) as uow:
         uow.reps.add(Rep(email="first@example.com", name="First"))
-        other = subprocess.Popen(
-            [sys.executable, "-c", ADDER, url],
-            cwd=Path(__file__).resolve().parent.parent,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        other = _started(ADDER, url)
         assert other.stdout is not None and other.stdout.readline().strip() == "ready"
         waiting = tmp_path / "d.db.writers.waiting"
         deadline = time.monotonic() + 30
