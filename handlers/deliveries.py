@@ -7,9 +7,9 @@ together: each is handled exactly as alone (its key claimed first, a repeat in t
 answered as a repeat), in the order they came, and all commit at once. Nobody waits for a
 group to fill: a group is whatever was waiting when the turn came.
 
-If any delivery of a group fails, the whole transaction is rolled back and each is stored
-again in a transaction of its own, so only the failing one fails, and nothing half-written of
-the others stays behind.
+If any delivery of a group fails, the whole transaction is rolled back, and the caller can
+store each again in a transaction of its own (`receive_each`), so that only the failing one
+fails and nothing half-written of the others stays behind.
 """
 
 from __future__ import annotations
@@ -42,19 +42,18 @@ Delivery = LeadDelivery | SignalsDelivery
 Received = IntakeResult | SignalsResult
 
 
-def receive_together(deliveries: Sequence[Delivery], deps: DeskDeps) -> list[Received | Exception]:
-    """Each delivery's result, or the exception that stopped it, in the order given."""
-    try:
-        with deps.uow_factory() as uow:
-            desk_of = functools.cache(lambda: deps.directory(uow))
-            results: list[Received | Exception] = [
-                _take(uow, deps, desk_of, delivery) for delivery in deliveries
-            ]
-            uow.commit()
-        return results
-    except Exception as error:
-        if len(deliveries) == 1:
-            return [error]
+def receive_together(deliveries: Sequence[Delivery], deps: DeskDeps) -> list[Received]:
+    """Each delivery's result, in the order given, all committed at once; on any failure
+    nothing is written and the failure is raised (see `receive_each`)."""
+    with deps.uow_factory() as uow:
+        desk_of = functools.cache(lambda: deps.directory(uow))
+        results = [_take(uow, deps, desk_of, delivery) for delivery in deliveries]
+        uow.commit()
+    return results
+
+
+def receive_each(deliveries: Sequence[Delivery], deps: DeskDeps) -> list[Received | Exception]:
+    """Each delivery in a transaction of its own: its result, or the exception that stopped it."""
     return [_alone(delivery, deps) for delivery in deliveries]
 
 

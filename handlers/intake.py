@@ -21,7 +21,7 @@ from core.routing import Routing, route_lead
 from handlers.directory import Desk
 from handlers.lead_alerts import announce, first_name, lead_card, refresh
 from handlers.lead_clock import with_clock
-from handlers.lead_desk import DeskDeps, committed
+from handlers.lead_desk import DeskDeps, LeadFit, committed
 
 KEY_PREFIX = "intake:lead:"
 
@@ -67,12 +67,13 @@ def take_lead(
     if not uow.idempotency.claim(key, at=at):
         return _repeat(uow, key)
     lead, account, created = _match_or_create(uow, submission, at)
-    if created and deps.learned_fit() is not None:  # the learned fit reads the stored lead
+    model = deps.learned_fit()  # once: a model may appear meanwhile
+    if created and model is not None:  # the learned fit reads the stored lead
         lead = uow.leads.add(lead)
     words = submission.message if submission.message.strip() else ""
     if words and not created:  # its card reads them from the timeline
         _record_words(uow, lead, submission, at, deps.surface)
-    score = score_of(uow, deps, lead, account, at, fresh=created)
+    score = score_of(model, uow, deps, lead, account, at, fresh=created)
     desk = desk_of()
     if created or lead.tier is None:  # new, or known but never through intake (imported)
         # A lead made now has no note but the one the form brings, if any: its words.
@@ -161,6 +162,7 @@ def _record_words(
 
 
 def score_of(
+    model: LeadFit | None,
     uow: UnitOfWork,
     deps: DeskDeps,
     lead: Lead,
@@ -169,13 +171,12 @@ def score_of(
     *,
     fresh: bool = False,
 ) -> LeadScore:
-    """The lead's score now: the learned fit when there is a learned lead model, else the rules.
+    """The lead's score now: the learned fit when there is a learned lead `model` (a lead not
+    stored yet has none), else the rules.
 
-    `fresh`: the lead was created in this transaction, so it has no signals yet (and it may not
-    be stored yet: then there is no learned model).
+    `fresh`: the lead was created in this transaction, so it has no signals yet.
     """
     learned = None
-    model = deps.learned_fit()
     if model is not None:
         assert lead.id is not None, "the learned fit reads a stored lead"
         facts = uow.leads.facts_for([lead.id], at=at)

@@ -50,7 +50,7 @@ def explain_route(deps: DeskDeps, lead_ref: str) -> RouteExplanation:
     with deps.uow_factory() as uow:  # read only: never committed
         lead = find_lead(uow, lead_ref)
         account = uow.accounts.get(lead.account_id) if lead.account_id is not None else None
-        score = score_of(uow, deps, lead, account, at)
+        score = score_of(deps.learned_fit(), uow, deps, lead, account, at)
         everyone = {rep.id: rep for rep in uow.reps.list(active_only=False)}
         active = [rep for rep in everyone.values() if rep.active]
         loads = rep_loads(uow, active, policy, at)

@@ -125,7 +125,7 @@ def _rescore(
     done = []
     for lead in open_leads:
         account = uow.accounts.get(lead.account_id) if lead.account_id is not None else None
-        score = score_of(uow, deps, lead, account, at)
+        score = score_of(deps.learned_fit(), uow, deps, lead, account, at)
         rescore(uow, deps, desk, lead, score, at)
         if lead.id is not None:
             done.append(lead.id)

@@ -111,12 +111,11 @@ class WriterTurns:
         A lock file that cannot be opened or locked (permissions, a file system without
         flock) costs only the quick hand-over: the write goes on to SQLite's own lock.
         """
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-        except OSError as error:
-            _warn_once(error)
+        fd = _opened(path)
+        if fd is None:
             return None
         waiting: int | None = None
+        announced = False
         try:
             _after_waiters(path + ".waiting", min(deadline, time.monotonic() + COURTESY))
             pause = 0.0001
@@ -127,8 +126,10 @@ class WriterTurns:
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
                         break
-                    if waiting is None:
-                        waiting = _announce_waiting(path + ".waiting")
+                    if not announced:
+                        announced = True
+                        until = min(deadline, time.monotonic() + COURTESY)
+                        waiting = _announce_waiting(path + ".waiting", until)
                     time.sleep(pause)
                     pause = min(pause * 2, ASK_EVERY)
         except BaseException as error:
@@ -160,32 +161,54 @@ ASK_EVERY = 0.001
 """Seconds between a waiting writer's asks for the turn, at most."""
 
 
+def _opened(path: str) -> int | None:
+    """A descriptor of the lock file `path` (made if missing), or None (warned once)."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except OSError as error:
+        _warn_once(error)
+        return None
+
+
 def _after_waiters(path: str, until: float) -> None:
     """Return once no writer of another process is waiting (nobody holds a shared flock on
-    `path`), or at `until`."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    `path`), or at `until`. A waiting file that cannot be used only skips the courtesy."""
+    fd = _opened(path)
+    if fd is None:
+        return
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # only when nobody waits
-                return
-            except BlockingIOError:
-                if time.monotonic() >= until:
-                    return
-                time.sleep(0.0001)
+        _flocked(fd, fcntl.LOCK_EX, until)  # exclusive only when nobody waits
+    except OSError as error:
+        _warn_once(error)
     finally:
         os.close(fd)  # lets go of the flock
 
 
-def _announce_waiting(path: str) -> int:
-    """A descriptor holding a shared flock on `path` while this writer waits (close it to stop)."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+def _announce_waiting(path: str, until: float) -> int | None:
+    """A descriptor holding a shared flock on `path` while this writer waits (close it to stop);
+    None when it cannot say so by `until` (it then waits without the courtesy of others)."""
+    fd = _opened(path)
+    if fd is None:
+        return None
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)  # blocks only for the moment another checks for waiters
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+        if _flocked(fd, fcntl.LOCK_SH, until):  # held exclusively only for a moment
+            return fd
+    except OSError as error:
+        _warn_once(error)
+    os.close(fd)
+    return None
+
+
+def _flocked(fd: int, how: int, until: float) -> bool:
+    """Whether the flock `how` on `fd` was had by `until` (asked every 0.1 ms)."""
+    while True:
+        try:
+            fcntl.flock(fd, how | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= until:
+                return False
+            time.sleep(0.0001)
 
 
 def _warn_once(error: OSError) -> None:

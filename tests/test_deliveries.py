@@ -7,13 +7,16 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 import handlers.deliveries as deliveries
+from bot.webhooks.storing import stored
 from core.intake import LeadSubmission, SignalEvent
 from handlers.deliveries import LeadDelivery, SignalsDelivery, receive_together
 from handlers.directory import CachedDirectory
 from handlers.intake import IntakeResult
 from handlers.load_ledger import LoadLedger
+from handlers.load_windows import rep_loads
 from handlers.signals import SignalsResult
 from tests.lead_world import NOW, desk_for
 
@@ -78,8 +81,11 @@ def test_a_signal_after_its_lead_in_the_same_group_joins_that_lead(database_url)
 
 def test_one_failing_delivery_fails_alone_and_the_others_are_stored_once(database_url, monkeypatch):
     """The group's transaction is rolled back whole (nothing of the failing one, and no claim of
-    the others, is left), then each is stored alone: the others once, as new leads."""
-    deps, _, _ = desk_for(database_url)
+    the others, is left), then each is stored alone: the others once, as new leads. The load
+    ledger counts only what was committed."""
+    deps, clock, _ = desk_for(database_url)
+    ledger = LoadLedger(60, time.monotonic)
+    deps = replace(deps, directory=CachedDirectory(60, time.monotonic, ledger))
     take = deliveries.take_lead
 
     def failing(uow, deps_, desk_of, submission, key):
@@ -90,13 +96,17 @@ def test_one_failing_delivery_fails_alone_and_the_others_are_stored_once(databas
 
     monkeypatch.setattr(deliveries, "take_lead", failing)
     commits = _commits(deps)
-    results = receive_together([_lead(n) for n in range(4)], deps)
+    results = stored([_lead(n) for n in range(4)], deps)
     assert [type(r).__name__ for r in results] == [
         "IntakeResult", "IntakeResult", "RuntimeError", "IntakeResult"
     ]  # fmt: skip
     assert all(r.created and not r.duplicate for r in results if isinstance(r, IntakeResult))
     assert len(commits) == 3  # the three stored alone; the group and the failing one rolled back
     assert _counts(deps) == (3, 3, 3)
+    with deps.uow_factory() as uow:
+        desk = deps.directory(uow)
+        routing, at = deps.policy.routing, clock.now()
+        assert desk.loads(uow, routing, at) == rep_loads(uow, desk.active, routing, at)
     monkeypatch.setattr(deliveries, "take_lead", take)
     (retried,) = receive_together([_lead(2)], deps)  # the sender's retry goes through
     assert isinstance(retried, IntakeResult) and retried.created
@@ -111,5 +121,22 @@ def test_a_single_delivery_that_fails_is_not_tried_twice(database_url, monkeypat
         raise RuntimeError("boom")
 
     monkeypatch.setattr(deliveries, "take_lead", failing)
-    (outcome,) = receive_together([_lead(1)], deps)
+    (outcome,) = stored([_lead(1)], deps)
     assert isinstance(outcome, RuntimeError) and len(calls) == 1
+
+
+def test_the_database_failing_fails_the_whole_group_at_once(database_url, monkeypatch):
+    """Locked past its timeout or unreachable: each delivery alone would wait out the same
+    timeout again, so all of the group fail together (the senders retry) and nothing is written."""
+    deps, _, _ = desk_for(database_url)
+    calls = []
+
+    def locked(*args):
+        calls.append(args)
+        raise OperationalError("INSERT ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(deliveries, "take_lead", locked)
+    outcomes = stored([_lead(n) for n in range(3)], deps)
+    assert [type(o) for o in outcomes] == [OperationalError] * 3
+    assert len(calls) == 1  # not tried again one by one
+    assert _counts(deps) == (0, 0, 0)

@@ -278,3 +278,38 @@ def test_closing_ends_a_storing_process_stuck_in_a_delivery(
     process.join(5)
     assert not process.is_alive()
     assert time.monotonic() - started < 5  # not the 60 s the delivery would have taken
+
+
+def _slow(items: list[float]) -> list[float]:
+    import time
+
+    time.sleep(items[0])
+    return items
+
+
+def test_closing_answers_every_delivery_handed_to_the_storing_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One stuck in the process, one queued behind it, one not yet sent (cancelled by the
+    shutdown): each is answered (ProcessLost, or its result), none left hanging."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import bot.webhooks.gate as gate_module
+    from bot.webhooks.gate import ProcessLost
+
+    monkeypatch.setattr(gate_module, "CLOSE_SECONDS", 0.5)
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    pool.submit(_slow, [0.0]).result(timeout=60)  # started
+
+    async def scenario() -> list[object]:
+        gate = IntakeGate(_slow, concurrency=3, queue=4, processes=lambda: pool)
+        calls = [asyncio.create_task(gate.run(seconds)) for seconds in (30.0, 0.0, 0.0)]
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(gate.close)
+        done = asyncio.gather(*calls, return_exceptions=True)
+        return await asyncio.wait_for(done, timeout=20)
+
+    outcomes = asyncio.run(scenario())
+    assert all(isinstance(o, ProcessLost) or o == 0.0 for o in outcomes), outcomes
+    assert isinstance(outcomes[0], ProcessLost)  # the stuck one: its process was ended

@@ -135,24 +135,27 @@ class IntakeGate(Generic[I, R]):
             call.add_done_callback(self._calls.discard)
 
     async def _turn(self, group: list[tuple[I, asyncio.Future[R]]]) -> None:
-        items = [item for item, _ in group]
-        outcomes: Sequence[R | BaseException]
+        """Store one group; whatever happens, every delivery in it is answered."""
+        outcomes: Sequence[R | BaseException] = ()
         try:
-            outcomes = await self._stored(items)
-        except Exception as error:  # the call itself failed: every delivery in it did
+            outcomes = await self._stored([item for item, _ in group])
+        except Exception as error:  # the call itself failed: so did every delivery in it
             outcomes = [error] * len(group)
+        except BaseException:  # cancelled (the pool shut down): as if its process were lost
+            outcomes = [ProcessLost()] * len(group)
+            raise
         finally:
             self._taken -= 1
-        if len(outcomes) != len(group):  # never left without an answer, whatever went wrong
-            outcomes = [RuntimeError("the store answered for a different number")] * len(group)
-        for (_, stored), outcome in zip(group, outcomes, strict=True):
-            if stored.done():  # its request was cancelled meanwhile
-                continue
-            if isinstance(outcome, BaseException):
-                stored.set_exception(outcome)
-            else:
-                stored.set_result(outcome)
-        self._next_turns()
+            if len(outcomes) != len(group):
+                outcomes = [RuntimeError("the store answered for a different number")] * len(group)
+            for (_, stored), outcome in zip(group, outcomes, strict=True):
+                if stored.done():  # its request was cancelled meanwhile
+                    continue
+                if isinstance(outcome, BaseException):
+                    stored.set_exception(outcome)
+                else:
+                    stored.set_result(outcome)
+            self._next_turns()
 
     async def _stored(self, items: list[I]) -> Sequence[R | BaseException]:
         if self._new_pool is None:  # threads of this process

@@ -30,14 +30,14 @@ from bot.webhooks.signing import (
     BadSignature,
     verify_any,
 )
-from bot.webhooks.storing import StorageUnavailable, ready, store_together, storing_pool
-from handlers.deliveries import (
-    Delivery,
-    LeadDelivery,
-    Received,
-    SignalsDelivery,
-    receive_together,
+from bot.webhooks.storing import (
+    StorageUnavailable,
+    ready,
+    store_together,
+    stored,
+    storing_pool,
 )
+from handlers.deliveries import Delivery, LeadDelivery, Received, SignalsDelivery
 from handlers.intake import IntakeResult
 from handlers.signals import SignalsResult
 
@@ -157,7 +157,7 @@ async def _guarded(request: Request, services: Services, work: Work) -> Response
 
 def _here(services: Services, deliveries: list[Delivery]) -> list[Received | Exception]:
     """Stored by this process (on a gate thread), with its own services."""
-    return receive_together(deliveries, services.desk_deps())
+    return stored(deliveries, services.desk_deps())
 
 
 async def _lead(

@@ -13,6 +13,7 @@ deliveries it had are answered 503, and the next ones get a new process.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -20,14 +21,16 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.failures import failure_summary
 from bot.logs import configure_logging
 from bot.services import Services, build_services
 from bot.settings import Settings
-from handlers.deliveries import Delivery, Received, receive_together
+from handlers.deliveries import Delivery, Received, receive_each, receive_together
+from handlers.lead_desk import DeskDeps
 
+log = logging.getLogger("dealbot.webhooks")
 _services: Services | None = None
 
 
@@ -47,10 +50,36 @@ def storing_pool(settings: Settings) -> ProcessPoolExecutor:
     return pool
 
 
+def stored(deliveries: list[Delivery], deps: DeskDeps) -> list[Received | Exception]:
+    """The deliveries stored together; each one's result or the exception that stopped it.
+
+    When the group fails, the database itself failing (locked past its timeout, unreachable)
+    fails every delivery of it at once: each alone would wait out the same timeout again. Any
+    other failure belongs to one delivery, so each is stored again alone and only that one fails.
+    """
+    try:
+        return list(receive_together(deliveries, deps))
+    except OperationalError as error:
+        return [error] * len(deliveries)
+    except Exception as error:
+        if len(deliveries) == 1:
+            return [error]
+        log.warning(
+            "webhooks: a group of %d deliveries failed (%s); each is stored again alone",
+            len(deliveries),
+            failure_summary(error),
+        )
+        return receive_each(deliveries, deps)
+
+
 def store_together(deliveries: list[Delivery]) -> list[Received | Exception]:
-    """`receive_together` by this process's services; a database error crosses over as
-    StorageUnavailable (its kind and place only: the data stays here)."""
-    outcomes = receive_together(deliveries, _own_services().desk_deps())
+    """`stored` by this process's services. A database error crosses over as StorageUnavailable
+    (its kind and place only: the data stays here); any other is logged here, where its
+    traceback is."""
+    outcomes = stored(deliveries, _own_services().desk_deps())
+    for outcome in outcomes:
+        if isinstance(outcome, Exception) and not isinstance(outcome, SQLAlchemyError):
+            log.error("webhooks: a delivery failed: %s", failure_summary(outcome))
     return [
         StorageUnavailable(failure_summary(o)) if isinstance(o, SQLAlchemyError) else o
         for o in outcomes
